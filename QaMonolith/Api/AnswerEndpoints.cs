@@ -1,0 +1,141 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using QaMonolith.Shared.Contracts;
+using QaMonolith.Shared.Outbox;
+
+namespace QaMonolith.Api;
+
+internal static class AnswerEndpoints
+{
+    private const string Columns = "id, question_id, text, upvotes, created_at, last_activity_at, llm_model";
+
+    private const string FirstPageSql = $"""
+        select {Columns} from answers
+        where question_id = @QuestionId
+        order by last_activity_at desc, id desc
+        limit @Take
+        """;
+
+    private const string NextPageSql = $"""
+        select {Columns} from answers
+        where question_id = @QuestionId and (last_activity_at, id) < (@LastActivityAt, @Id)
+        order by last_activity_at desc, id desc
+        limit @Take
+        """;
+
+    private const string QuestionExistsSql = "select exists (select 1 from questions where id = @Id)";
+
+    private const string VotedSql = "select answer_id from answer_votes where user_id = @UserId and answer_id = any(@Ids)";
+
+    // The answers_count trigger bumps the question's answer_count in this same transaction.
+    private const string InsertSql = $"""
+        with question as (select id, course_id from questions where id = @QuestionId)
+        insert into answers (question_id, author_id, text, created_at, last_activity_at)
+        select id, @AuthorId, @Text, now(), now() from question
+        returning {Columns}, (select course_id from question) as course_id
+        """;
+
+    private sealed record AnswerRow(long Id, long QuestionId, string Text, int Upvotes, DateTime CreatedAt, DateTime LastActivityAt, string? LlmModel)
+    {
+        public Answer ToAnswer() => new(Id, QuestionId, Text, Upvotes, CreatedAt, LastActivityAt,
+            LlmModel is null ? AnswerAuthor.User : AnswerAuthor.Llm(LlmModel), UpvotedByMe: false);
+    }
+
+    private sealed record InsertedAnswer(long Id, long QuestionId, string Text, int Upvotes, DateTime CreatedAt, DateTime LastActivityAt, string? LlmModel, long CourseId);
+
+    public static void MapAnswers(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/questions/{questionId}/answers", ListAnswers).WithName("ListAnswers").WithTags("Answers")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/questions/{questionId}/answers", PostAnswer).WithName("PostAnswer").WithTags("Answers")
+            .Accepts<PostTextRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+    }
+
+    private static async Task<Results<Ok<Page<Answer>>, ProblemHttpResult>> ListAnswers(
+        string questionId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(questionId, "questionId", out var id, out var problem)
+            || !Input.TryLimit(limit, out var take, out problem)
+            || !Input.TryUser(request, required: false, out var user, out problem))
+        {
+            return problem;
+        }
+
+        Cursor? after = null;
+        if (cursor is not null && !Cursor.TryDecode(cursor, CursorScopes.Question, id, out after))
+        {
+            return Problems.BadRequest("Invalid cursor", "cursor is not one this list handed out; start again without it.");
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = after is { } position
+            ? await LoadAsync(connection, NextPageSql, new { QuestionId = id, position.LastActivityAt, position.Id, Take = take + 1 }, cancellationToken)
+            : await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), Input.MaxLimit + 1,
+                ct => LoadAsync(connection, FirstPageSql, new { QuestionId = id, Take = Input.MaxLimit + 1 }, ct), cancellationToken);
+        if (rows.Count == 0 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken)))
+        {
+            return Problems.NotFound("question", id);
+        }
+
+        var page = Page<Answer>.Slice(rows, take, a => new Cursor(CursorScopes.Question, id, a.LastActivityAt, a.Id));
+        if (user is { } userId && page.Items.Count > 0)
+        {
+            var voted = (await connection.QueryAsync<long>(new CommandDefinition(
+                VotedSql, new { UserId = userId, Ids = page.Items.Select(a => a.Id).ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
+            page = page with { Items = page.Items.Select(a => voted.Contains(a.Id) ? a with { UpvotedByMe = true } : a).ToArray() };
+        }
+
+        return TypedResults.Ok(page);
+    }
+
+    private static async Task<IReadOnlyList<Answer>> LoadAsync(NpgsqlConnection connection, string sql, object parameters, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<AnswerRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))
+            .Select(row => row.ToAnswer()).ToArray();
+
+    private static async Task<Results<Created<Answer>, ProblemHttpResult>> PostAnswer(
+        string questionId, HttpContext context, NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(questionId, "questionId", out var id, out var problem)
+            || !Input.TryUser(context.Request, required: true, out var user, out problem))
+        {
+            return problem;
+        }
+
+        var (text, invalid) = await Input.ReadTextAsync(context.Request, options.Value, cancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        return await Posting.WithSlotAsync<Answer>(limiter, context, PostKind.Answer, user!.Value, async () =>
+        {
+            InsertedAnswer inserted;
+            Answer answer;
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                var row = await connection.QuerySingleOrDefaultAsync<InsertedAnswer>(new CommandDefinition(
+                    InsertSql, new { QuestionId = id, AuthorId = user, Text = text }, transaction, cancellationToken: cancellationToken));
+                if (row is null)
+                {
+                    return Problems.NotFound("question", id);
+                }
+
+                inserted = row;
+                answer = new AnswerRow(row.Id, row.QuestionId, row.Text, row.Upvotes, row.CreatedAt, row.LastActivityAt, row.LlmModel).ToAnswer();
+                await OutboxMessage.AddAsync(transaction, [OutboxMessage.AnswerCreated(new AnswerCreated(row.CourseId, id, answer))], cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            outbox.Notify();
+            await cache.InvalidateAsync(CacheScopes.QuestionAnswers(id), CacheScopes.CourseQuestions(inserted.CourseId));
+            return TypedResults.Created($"/api/answers/{answer.Id}", answer);
+        });
+    }
+}

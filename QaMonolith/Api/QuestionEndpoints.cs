@@ -1,0 +1,167 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using QaMonolith.Shared.Contracts;
+using QaMonolith.Shared.Outbox;
+
+namespace QaMonolith.Api;
+
+internal sealed record PostTextRequest(string Text);
+
+internal static class QuestionEndpoints
+{
+    private const string Columns = "id, course_id, text, upvotes, answer_count, created_at, last_activity_at, false as upvoted_by_me";
+
+    private const string FirstPageSql = $"""
+        select {Columns} from questions
+        where course_id = @CourseId
+        order by last_activity_at desc, id desc
+        limit @Take
+        """;
+
+    private const string NextPageSql = $"""
+        select {Columns} from questions
+        where course_id = @CourseId and (last_activity_at, id) < (@LastActivityAt, @Id)
+        order by last_activity_at desc, id desc
+        limit @Take
+        """;
+
+    private const string GetSql = """
+        select id, course_id, text, upvotes, answer_count, created_at, last_activity_at,
+               coalesce(@UserId is not null and exists (
+                   select 1 from question_votes v where v.question_id = q.id and v.user_id = @UserId), false) as upvoted_by_me
+        from questions q
+        where id = @Id
+        """;
+
+    private const string VotedSql = "select question_id from question_votes where user_id = @UserId and question_id = any(@Ids)";
+
+    private const string InsertSql = """
+        with course as (select id, name from courses where id = @CourseId),
+        inserted as (
+            insert into questions (course_id, author_id, text, created_at, last_activity_at)
+            select id, @AuthorId, @Text, now(), now() from course
+            returning id, course_id, text, upvotes, answer_count, created_at, last_activity_at)
+        select i.id, i.course_id, i.text, i.upvotes, i.answer_count, i.created_at, i.last_activity_at, c.name as course_name
+        from inserted i cross join course c
+        """;
+
+    private sealed record InsertedQuestion(long Id, long CourseId, string Text, int Upvotes, int AnswerCount, DateTime CreatedAt, DateTime LastActivityAt, string CourseName)
+    {
+        public Question ToQuestion() => new(Id, CourseId, Text, Upvotes, AnswerCount, CreatedAt, LastActivityAt, UpvotedByMe: false);
+    }
+
+    public static void MapQuestions(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/courses/{courseId}/questions", ListQuestions).WithName("ListQuestions").WithTags("Questions")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/courses/{courseId}/questions", PostQuestion).WithName("PostQuestion").WithTags("Questions")
+            .Accepts<PostTextRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/questions/{questionId}", GetQuestion).WithName("GetQuestion").WithTags("Questions")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Results<Ok<Page<Question>>, ProblemHttpResult>> ListQuestions(
+        string courseId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(courseId, "courseId", out var id, out var problem)
+            || !Input.TryLimit(limit, out var take, out problem)
+            || !Input.TryUser(request, required: false, out var user, out problem))
+        {
+            return problem;
+        }
+
+        Cursor? after = null;
+        if (cursor is not null && !Cursor.TryDecode(cursor, CursorScopes.Course, id, out after))
+        {
+            return Problems.BadRequest("Invalid cursor", "cursor is not one this list handed out; start again without it.");
+        }
+
+        var rows = after is { } position
+            ? await LoadAsync(db, NextPageSql, new { CourseId = id, position.LastActivityAt, position.Id, Take = take + 1 }, cancellationToken)
+            : await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), Input.MaxLimit + 1,
+                ct => LoadAsync(db, FirstPageSql, new { CourseId = id, Take = Input.MaxLimit + 1 }, ct), cancellationToken);
+        if (rows.Count == 0 && await CourseEndpoints.FindAsync(db, cache, id, cancellationToken) is null)
+        {
+            return Problems.NotFound("course", id);
+        }
+
+        var page = Page<Question>.Slice(rows, take, q => new Cursor(CursorScopes.Course, id, q.LastActivityAt, q.Id));
+        if (user is { } userId && page.Items.Count > 0)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var voted = (await connection.QueryAsync<long>(new CommandDefinition(
+                VotedSql, new { UserId = userId, Ids = page.Items.Select(q => q.Id).ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
+            page = page with { Items = page.Items.Select(q => voted.Contains(q.Id) ? q with { UpvotedByMe = true } : q).ToArray() };
+        }
+
+        return TypedResults.Ok(page);
+    }
+
+    private static async Task<IReadOnlyList<Question>> LoadAsync(NpgsqlDataSource db, string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Question>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
+    }
+
+    private static async Task<Results<Ok<Question>, ProblemHttpResult>> GetQuestion(string questionId, HttpRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(questionId, "questionId", out var id, out var problem)
+            || !Input.TryUser(request, required: false, out var user, out problem))
+        {
+            return problem;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var question = await connection.QuerySingleOrDefaultAsync<Question>(new CommandDefinition(
+            GetSql, new { Id = id, UserId = user }, cancellationToken: cancellationToken));
+        return question is null ? Problems.NotFound("question", id) : TypedResults.Ok(question);
+    }
+
+    private static async Task<Results<Created<Question>, ProblemHttpResult>> PostQuestion(
+        string courseId, HttpContext context, NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(courseId, "courseId", out var id, out var problem)
+            || !Input.TryUser(context.Request, required: true, out var user, out problem))
+        {
+            return problem;
+        }
+
+        var (text, invalid) = await Input.ReadTextAsync(context.Request, options.Value, cancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        return await Posting.WithSlotAsync<Question>(limiter, context, PostKind.Question, user!.Value, async () =>
+        {
+            Question question;
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                var inserted = await connection.QuerySingleOrDefaultAsync<InsertedQuestion>(new CommandDefinition(
+                    InsertSql, new { CourseId = id, AuthorId = user, Text = text }, transaction, cancellationToken: cancellationToken));
+                if (inserted is null)
+                {
+                    return Problems.NotFound("course", id);
+                }
+
+                question = inserted.ToQuestion();
+                await OutboxMessage.AddAsync(transaction, [
+                    OutboxMessage.QuestionAsked(new QuestionAsked(question.Id, question.CourseId, inserted.CourseName, question.Text, question.CreatedAt)),
+                    OutboxMessage.QuestionCreated(new QuestionCreated(question.CourseId, question)),
+                ], cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            outbox.Notify();
+            await cache.InvalidateAsync(CacheScopes.Courses, CacheScopes.CourseQuestions(id));
+            return TypedResults.Created($"/api/questions/{question.Id}", question);
+        });
+    }
+}

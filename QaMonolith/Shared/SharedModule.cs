@@ -1,0 +1,67 @@
+using Dapper;
+using Npgsql;
+using QaMonolith.Shared.Data;
+using QaMonolith.Shared.Health;
+using QaMonolith.Shared.Http;
+using QaMonolith.Shared.Outbox;
+using QaMonolith.Shared.Redis;
+using StackExchange.Redis;
+
+namespace QaMonolith.Shared;
+
+internal static class SharedModule
+{
+    /// <summary>What every module may use; returns the module flags for Program.cs to compose with.</summary>
+    public static ModulesOptions AddSharedModule(this IHostApplicationBuilder builder)
+    {
+        var modules = builder.Configuration.GetSection(ModulesOptions.Section).Get<ModulesOptions>() ?? new ModulesOptions();
+        var services = builder.Services;
+
+        // Columns are snake_case, records are PascalCase; one global switch instead of an alias per column.
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var postgres = builder.Configuration.GetConnectionString("Postgres");
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Postgres is not set; set ConnectionStrings__Postgres, e.g. Host=127.0.0.1;Port=5432;Database=qamonolith;Username=postgres");
+        }
+
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton<IConnectionMultiplexer>(RedisConnection.Connect);
+        services.AddSingleton<RedisKeys>();
+        services.AddSingleton<DatabaseState>();
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator>());
+
+        // The relay runs wherever something writes outbox rows.
+        if (modules.Api || modules.Answers)
+        {
+            services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<OutboxSignal>();
+            services.AddSingleton<OutboxRelay>();
+            services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        }
+
+        services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        return modules;
+    }
+
+    public static void MapSharedModule(this WebApplication app)
+    {
+        var modules = app.Configuration.GetSection(ModulesOptions.Section).Get<ModulesOptions>() ?? new ModulesOptions();
+        app.Logger.LogInformation("QaMonolith modules enabled: {Modules}", string.Join(", ", modules.Enabled()));
+
+        app.UseExceptionHandler();
+        // Unknown routes and wrong methods get a problem document too, not an empty body.
+        app.UseStatusCodePages();
+        app.MapHealth();
+    }
+}
