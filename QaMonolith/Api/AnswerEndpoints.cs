@@ -11,14 +11,14 @@ internal static class AnswerEndpoints
 {
     private const string Columns = "id, question_id, text, upvotes, created_at, last_activity_at, llm_model";
 
-    private const string FirstPageSql = $"""
+    internal const string FirstPageSql = $"""
         select {Columns} from answers
         where question_id = @QuestionId
         order by last_activity_at desc, id desc
         limit @Take
         """;
 
-    private const string NextPageSql = $"""
+    internal const string NextPageSql = $"""
         select {Columns} from answers
         where question_id = @QuestionId and (last_activity_at, id) < (@LastActivityAt, @Id)
         order by last_activity_at desc, id desc

@@ -13,14 +13,14 @@ internal static class QuestionEndpoints
 {
     private const string Columns = "id, course_id, text, upvotes, answer_count, created_at, last_activity_at, false as upvoted_by_me";
 
-    private const string FirstPageSql = $"""
+    internal const string FirstPageSql = $"""
         select {Columns} from questions
         where course_id = @CourseId
         order by last_activity_at desc, id desc
         limit @Take
         """;
 
-    private const string NextPageSql = $"""
+    internal const string NextPageSql = $"""
         select {Columns} from questions
         where course_id = @CourseId and (last_activity_at, id) < (@LastActivityAt, @Id)
         order by last_activity_at desc, id desc
