@@ -10,7 +10,7 @@ internal static class ApiModule
         services.AddSingleton<PageCache>();
         services.AddHostedService(sp => sp.GetRequiredService<PageCache>());
         services.AddSingleton<RateLimiter>();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddOperationTransformer(OpenApiInputs.DescribeAsync));
     }
 
     public static void MapApiModule(this WebApplication app)
