@@ -25,6 +25,14 @@ internal static class AnswerEndpoints
         limit @Take
         """;
 
+    private const string GetSql = $"""
+        select {Columns},
+               coalesce(@UserId is not null and exists (
+                   select 1 from answer_votes v where v.answer_id = a.id and v.user_id = @UserId), false) as upvoted_by_me
+        from answers a
+        where id = @Id
+        """;
+
     private const string QuestionExistsSql = "select exists (select 1 from questions where id = @Id)";
 
     private const string VotedSql = "select answer_id from answer_votes where user_id = @UserId and answer_id = any(@Ids)";
@@ -43,6 +51,11 @@ internal static class AnswerEndpoints
             LlmModel is null ? AnswerAuthor.User : AnswerAuthor.Llm(LlmModel), UpvotedByMe: false);
     }
 
+    private sealed record VotedAnswerRow(long Id, long QuestionId, string Text, int Upvotes, DateTime CreatedAt, DateTime LastActivityAt, string? LlmModel, bool UpvotedByMe)
+    {
+        public Answer ToAnswer() => new AnswerRow(Id, QuestionId, Text, Upvotes, CreatedAt, LastActivityAt, LlmModel).ToAnswer() with { UpvotedByMe = UpvotedByMe };
+    }
+
     private sealed record InsertedAnswer(long Id, long QuestionId, string Text, int Upvotes, DateTime CreatedAt, DateTime LastActivityAt, string? LlmModel, long CourseId);
 
     public static void MapAnswers(this IEndpointRouteBuilder api)
@@ -54,6 +67,23 @@ internal static class AnswerEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        // Not in the design's table, but the Location of a created answer points here.
+        api.MapGet("/answers/{answerId}", GetAnswer).WithName("GetAnswer").WithTags("Answers")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Results<Ok<Answer>, ProblemHttpResult>> GetAnswer(string answerId, HttpRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (!Input.TryId(answerId, "answerId", out var id, out var problem)
+            || !Input.TryUser(request, required: false, out var user, out problem))
+        {
+            return problem;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<VotedAnswerRow>(new CommandDefinition(
+            GetSql, new { Id = id, UserId = user }, cancellationToken: cancellationToken));
+        return row is null ? Problems.NotFound("answer", id) : TypedResults.Ok(row.ToAnswer());
     }
 
     private static async Task<Results<Ok<Page<Answer>>, ProblemHttpResult>> ListAnswers(
