@@ -126,16 +126,24 @@ svc_port_free() {
     return 0
 }
 
+# Below the kernel's ephemeral range: a port from inside it can be taken by any outgoing connection's local end
+# between our check and the server's bind (seen in tests that start a server on a port chosen earlier).
 svc_free_port() {
-    local i port
+    local i port low=10000 high=32767 range ephemeral_low
+    if range=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null); then
+        read -r ephemeral_low _ <<<"$range"
+        if ((ephemeral_low > low + 1000)); then
+            high=$((ephemeral_low - 1))
+        fi
+    fi
     for ((i = 0; i < 200; i++)); do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+        port=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
         if svc_port_free "$port"; then
             echo "$port"
             return 0
         fi
     done
-    _svc_die "no free port found in 20000-60000"
+    _svc_die "no free port found in $low-$high"
 }
 
 # ---------------------------------------------------------------------------------------------------------------

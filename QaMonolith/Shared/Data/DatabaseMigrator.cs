@@ -70,9 +70,7 @@ internal sealed partial class DatabaseMigrator(
     {
         var connectionString = configuration.GetConnectionString("Postgres")!;
         var log = new UpgradeLog(logger);
-        EnsureDatabase.For.PostgresqlDatabase(connectionString, log);
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await OpenCreatingDatabaseAsync(connectionString, log, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "select pg_advisory_lock(@Key)", new { Key = MigrationLockKey }, cancellationToken: cancellationToken));
         try
@@ -94,6 +92,32 @@ internal sealed partial class DatabaseMigrator(
         finally
         {
             await connection.ExecuteAsync("select pg_advisory_unlock(@Key)", new { Key = MigrationLockKey });
+        }
+    }
+
+    /// <summary>
+    /// Opens the app's database, creating it first if it does not exist. Only then does it touch the maintenance
+    /// database, which a managed server may not let the app's user into.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenCreatingDatabaseAsync(string connectionString, IUpgradeLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            logger.LogInformation("Database {Database} does not exist; creating it", new NpgsqlConnectionStringBuilder(connectionString).Database);
+            try
+            {
+                EnsureDatabase.For.PostgresqlDatabase(connectionString, log);
+            }
+            catch (PostgresException race) when (race.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another process starting at the same moment created it first.
+            }
+
+            return await dataSource.OpenConnectionAsync(cancellationToken);
         }
     }
 
