@@ -16,6 +16,8 @@ internal readonly record struct Cursor(char Scope, long ScopeId, DateTime LastAc
     private const int PayloadLength = 1 + 1 + 8 + 8 + 8;
     private const int TagLength = 8;
     private static readonly byte[] TagKey = "QaMonolith cursor v1"u8.ToArray();
+    private static readonly long MinMicroseconds = (DateTime.MinValue - DateTime.UnixEpoch).Ticks / 10;
+    private static readonly long MaxMicroseconds = (DateTime.MaxValue - DateTime.UnixEpoch).Ticks / 10;
 
     public string Encode()
     {
@@ -54,10 +56,17 @@ internal readonly record struct Cursor(char Scope, long ScopeId, DateTime LastAc
             return false;
         }
 
+        // The tag key is in the source, so a well-tagged cursor may still hold a time no DateTime can.
+        var micros = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(10));
+        if (micros < MinMicroseconds || micros > MaxMicroseconds)
+        {
+            return false;
+        }
+
         var decoded = new Cursor(
             (char)bytes[1],
             BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(2)),
-            FromMicroseconds(BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(10))),
+            FromMicroseconds(micros),
             BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(18)));
         if (decoded.Scope != scope || decoded.ScopeId != scopeId)
         {

@@ -49,7 +49,7 @@ internal static class SharedModule
             .AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = FrameworkProblems.AddDetail);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return modules;
     }
