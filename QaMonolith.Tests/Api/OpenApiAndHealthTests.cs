@@ -5,7 +5,7 @@ namespace QaMonolith.Tests.Api;
 
 public sealed class OpenApiAndHealthTests : ApiFixture
 {
-    /// <summary>The REST table of DESIGN.md: each path with its methods.</summary>
+    /// <summary>The REST table of DESIGN.md, each path with its methods, plus GET /api/answers/{answerId} (REFLECTION.md).</summary>
     private static readonly Dictionary<string, string[]> DesignedPaths = new()
     {
         ["/api/courses"] = ["get"],
@@ -15,6 +15,7 @@ public sealed class OpenApiAndHealthTests : ApiFixture
         ["/api/questions/{questionId}/answers"] = ["get", "post"],
         ["/api/questions/{questionId}/upvote"] = ["put", "delete"],
         ["/api/answers/{answerId}/upvote"] = ["put", "delete"],
+        ["/api/answers/{answerId}"] = ["get"],
     };
 
     [Test]

@@ -89,43 +89,39 @@ internal static class AnswerEndpoints
     private static async Task<Results<Ok<Page<Answer>>, ProblemHttpResult>> ListAnswers(
         string questionId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
     {
-        if (!Input.TryId(questionId, "questionId", out var id, out var problem)
-            || !Input.TryLimit(limit, out var take, out problem)
-            || !Input.TryUser(request, required: false, out var user, out problem))
+        if (!ListRequest.TryParse(questionId, "questionId", CursorScopes.Question, limit, cursor, request, out var list, out var problem))
         {
             return problem;
         }
 
-        Cursor? after = null;
-        if (cursor is not null && !Cursor.TryDecode(cursor, CursorScopes.Question, id, out after))
+        var id = list.ParentId;
+        async Task<bool> QuestionExists()
         {
-            return Problems.BadRequest("Invalid cursor", "cursor is not one this list handed out; start again without it.");
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken));
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = after is { } position
-            ? await LoadAsync(connection, NextPageSql, new { QuestionId = id, position.LastActivityAt, position.Id, Take = take + 1 }, cancellationToken)
-            : await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), Input.MaxLimit + 1,
-                ct => LoadAsync(connection, FirstPageSql, new { QuestionId = id, Take = Input.MaxLimit + 1 }, ct), cancellationToken);
-        if (rows.Count == 0 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken)))
+        var rows = list.After is { } after
+            ? await ListRequest.UnlessParentMissingAsync(
+                LoadAsync(db, NextPageSql, new { QuestionId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, cancellationToken), QuestionExists)
+            : await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), ct => ListRequest.UnlessParentMissingAsync(
+                LoadAsync(db, FirstPageSql, new { QuestionId = id, Take = ListRequest.CachedRows }, ct), QuestionExists), rows => rows.Count + 1, cancellationToken);
+        if (rows is null)
         {
             return Problems.NotFound("question", id);
         }
 
-        var page = Page<Answer>.Slice(rows, take, a => new Cursor(CursorScopes.Question, id, a.LastActivityAt, a.Id));
-        if (user is { } userId && page.Items.Count > 0)
-        {
-            var voted = (await connection.QueryAsync<long>(new CommandDefinition(
-                VotedSql, new { UserId = userId, Ids = page.Items.Select(a => a.Id).ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
-            page = page with { Items = page.Items.Select(a => voted.Contains(a.Id) ? a with { UpvotedByMe = true } : a).ToArray() };
-        }
-
-        return TypedResults.Ok(page);
+        var page = Page<Answer>.Slice(rows, list.Limit, a => new Cursor(CursorScopes.Question, id, a.LastActivityAt, a.Id));
+        var voted = await list.VotedAsync(db, VotedSql, [.. page.Items.Select(a => a.Id)], cancellationToken);
+        return TypedResults.Ok(voted.Count == 0 ? page : page with { Items = [.. page.Items.Select(a => a with { UpvotedByMe = voted.Contains(a.Id) })] });
     }
 
-    private static async Task<IReadOnlyList<Answer>> LoadAsync(NpgsqlConnection connection, string sql, object parameters, CancellationToken cancellationToken) =>
-        (await connection.QueryAsync<AnswerRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))
+    private static async Task<IReadOnlyList<Answer>> LoadAsync(NpgsqlDataSource db, string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<AnswerRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))
             .Select(row => row.ToAnswer()).ToArray();
+    }
 
     private static async Task<Results<Created<Answer>, ProblemHttpResult>> PostAnswer(
         string questionId, HttpContext context, NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox,

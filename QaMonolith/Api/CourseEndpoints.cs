@@ -41,11 +41,14 @@ internal static class CourseEndpoints
 
     /// <summary>The course list, served from the cache; a handful of rows, shared by every course lookup.</summary>
     public static async Task<IReadOnlyList<Course>> LoadAsync(NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken) =>
-        await cache.GetOrLoadAsync<IReadOnlyList<Course>>(CacheScopes.Courses, 16, async ct =>
+        (await cache.GetOrLoadAsync<IReadOnlyList<Course>>(CacheScopes.Courses, async ct =>
         {
             await using var connection = await db.OpenConnectionAsync(ct);
             return (await connection.QueryAsync<Course>(new CommandDefinition(ListSql, cancellationToken: ct))).AsList();
-        }, cancellationToken);
+        }, courses => courses.Count, cancellationToken))!;
+
+    public static async Task<bool> ExistsAsync(NpgsqlDataSource db, PageCache cache, long id, CancellationToken cancellationToken) =>
+        await FindAsync(db, cache, id, cancellationToken) is not null;
 
     public static async Task<Course?> FindAsync(NpgsqlDataSource db, PageCache cache, long id, CancellationToken cancellationToken) =>
         (await LoadAsync(db, cache, cancellationToken)).FirstOrDefault(c => c.Id == id);

@@ -45,7 +45,11 @@ internal sealed class PageCache : IHostedService, IDisposable
         }
     }
 
-    public async ValueTask<T> GetOrLoadAsync<T>(string scope, int size, Func<CancellationToken, Task<T>> load, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cached value of <paramref name="scope"/>, or what <paramref name="load"/> returns. A null load (the list's
+    /// parent does not exist) is returned but never stored, so made-up ids cannot fill the cache.
+    /// </summary>
+    public async ValueTask<T?> GetOrLoadAsync<T>(string scope, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf, CancellationToken cancellationToken)
         where T : class
     {
         if (!_redis.IsConnected)
@@ -61,9 +65,9 @@ internal sealed class PageCache : IHostedService, IDisposable
         // A write that lands while we load bumps the generation; storing our (older) result then would undo it.
         var generation = _generations.GetValueOrDefault(scope);
         var value = await load(cancellationToken);
-        if (_generations.GetValueOrDefault(scope) == generation && _redis.IsConnected)
+        if (value is not null && _generations.GetValueOrDefault(scope) == generation && _redis.IsConnected)
         {
-            _cache.Set(scope, value, new MemoryCacheEntryOptions { Size = Math.Max(1, size), AbsoluteExpirationRelativeToNow = _ttl });
+            _cache.Set(scope, value, new MemoryCacheEntryOptions { Size = Math.Max(1, sizeOf(value)), AbsoluteExpirationRelativeToNow = _ttl });
         }
 
         return value;

@@ -1,3 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
 namespace QaMonolith.Api;
 
 /// <summary><c>{"items": [...], "nextCursor": ...}</c>: one keyset page.</summary>
@@ -20,4 +25,56 @@ internal static class CursorScopes
 {
     public const char Course = 'c';
     public const char Question = 'q';
+}
+
+/// <summary>What a list request asks for: whose list, how many, after which item, for which reader.</summary>
+internal sealed record ListRequest(long ParentId, int Limit, Cursor? After, Guid? User)
+{
+    /// <summary>The first page is cached whole, up to the largest limit and one more to tell if a next page exists.</summary>
+    public const int CachedRows = Input.MaxLimit + 1;
+
+    public static bool TryParse(
+        string rawId, string idName, char scope, string? limit, string? cursor, HttpRequest request,
+        [NotNullWhen(true)] out ListRequest? list, [NotNullWhen(false)] out ProblemHttpResult? problem)
+    {
+        list = null;
+        if (!Input.TryId(rawId, idName, out var id, out problem)
+            || !Input.TryLimit(limit, out var take, out problem)
+            || !Input.TryUser(request, required: false, out var user, out problem))
+        {
+            return false;
+        }
+
+        Cursor? after = null;
+        if (cursor is not null && !Cursor.TryDecode(cursor, scope, id, out after))
+        {
+            problem = Problems.BadRequest("Invalid cursor", "cursor is not one this list handed out; start again without it.");
+            return false;
+        }
+
+        list = new ListRequest(id, take, after, user);
+        return true;
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/>, or null when they are empty because the parent does not exist: an empty list of a
+    /// real course is a page, of a made-up id a 404 (and never a cache entry).
+    /// </summary>
+    public static async Task<IReadOnlyList<T>?> UnlessParentMissingAsync<T>(Task<IReadOnlyList<T>> rows, Func<Task<bool>> parentExists)
+    {
+        var loaded = await rows;
+        return loaded.Count > 0 || await parentExists() ? loaded : null;
+    }
+
+    /// <summary>The ids among <paramref name="ids"/> the reader has upvoted; <paramref name="sql"/> takes @UserId and @Ids.</summary>
+    public async Task<HashSet<long>> VotedAsync(NpgsqlDataSource db, string sql, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        if (User is not { } user || ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { UserId = user, Ids = ids.ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
+    }
 }

@@ -68,38 +68,26 @@ internal static class QuestionEndpoints
     private static async Task<Results<Ok<Page<Question>>, ProblemHttpResult>> ListQuestions(
         string courseId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
     {
-        if (!Input.TryId(courseId, "courseId", out var id, out var problem)
-            || !Input.TryLimit(limit, out var take, out problem)
-            || !Input.TryUser(request, required: false, out var user, out problem))
+        if (!ListRequest.TryParse(courseId, "courseId", CursorScopes.Course, limit, cursor, request, out var list, out var problem))
         {
             return problem;
         }
 
-        Cursor? after = null;
-        if (cursor is not null && !Cursor.TryDecode(cursor, CursorScopes.Course, id, out after))
-        {
-            return Problems.BadRequest("Invalid cursor", "cursor is not one this list handed out; start again without it.");
-        }
-
-        var rows = after is { } position
-            ? await LoadAsync(db, NextPageSql, new { CourseId = id, position.LastActivityAt, position.Id, Take = take + 1 }, cancellationToken)
-            : await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), Input.MaxLimit + 1,
-                ct => LoadAsync(db, FirstPageSql, new { CourseId = id, Take = Input.MaxLimit + 1 }, ct), cancellationToken);
-        if (rows.Count == 0 && await CourseEndpoints.FindAsync(db, cache, id, cancellationToken) is null)
+        var id = list.ParentId;
+        Task<bool> CourseExists() => CourseEndpoints.ExistsAsync(db, cache, id, cancellationToken);
+        var rows = list.After is { } after
+            ? await ListRequest.UnlessParentMissingAsync(
+                LoadAsync(db, NextPageSql, new { CourseId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, cancellationToken), CourseExists)
+            : await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), ct => ListRequest.UnlessParentMissingAsync(
+                LoadAsync(db, FirstPageSql, new { CourseId = id, Take = ListRequest.CachedRows }, ct), CourseExists), rows => rows.Count + 1, cancellationToken);
+        if (rows is null)
         {
             return Problems.NotFound("course", id);
         }
 
-        var page = Page<Question>.Slice(rows, take, q => new Cursor(CursorScopes.Course, id, q.LastActivityAt, q.Id));
-        if (user is { } userId && page.Items.Count > 0)
-        {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            var voted = (await connection.QueryAsync<long>(new CommandDefinition(
-                VotedSql, new { UserId = userId, Ids = page.Items.Select(q => q.Id).ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
-            page = page with { Items = page.Items.Select(q => voted.Contains(q.Id) ? q with { UpvotedByMe = true } : q).ToArray() };
-        }
-
-        return TypedResults.Ok(page);
+        var page = Page<Question>.Slice(rows, list.Limit, q => new Cursor(CursorScopes.Course, id, q.LastActivityAt, q.Id));
+        var voted = await list.VotedAsync(db, VotedSql, [.. page.Items.Select(q => q.Id)], cancellationToken);
+        return TypedResults.Ok(voted.Count == 0 ? page : page with { Items = [.. page.Items.Select(q => q with { UpvotedByMe = voted.Contains(q.Id) })] });
     }
 
     private static async Task<IReadOnlyList<Question>> LoadAsync(NpgsqlDataSource db, string sql, object parameters, CancellationToken cancellationToken)
