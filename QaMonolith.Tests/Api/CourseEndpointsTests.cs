@@ -3,29 +3,12 @@ using QaMonolith.Tests.Infrastructure;
 
 namespace QaMonolith.Tests.Api;
 
-public sealed class CourseEndpointsTests
+public sealed class CourseEndpointsTests : ApiFixture
 {
-    private QaApp _app = null!;
-    private ApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _app = await QaApp.StartAsync();
-        _api = new ApiClient(_app.CreateClient());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task ListCourses_ReturnsSeededCoursesWithDescriptions()
     {
-        var courses = await _api.GetJsonAsync("/api/courses");
+        var courses = await Api.GetJsonAsync("/api/courses");
 
         var items = courses.GetProperty("items").EnumerateArray().ToList();
         Assert.That(items, Has.Count.GreaterThanOrEqualTo(5));
@@ -38,7 +21,7 @@ public sealed class CourseEndpointsTests
     {
         var before = await CourseAsync("Operating Systems");
 
-        await _api.AskAsync(before.GetProperty("id").GetInt64(), "Why does fork copy on write?");
+        await Api.AskAsync(before.GetProperty("id").GetInt64(), "Why does fork copy on write?");
 
         var after = await CourseAsync("Operating Systems");
         Assert.That(after.GetProperty("questionCount").GetInt32(), Is.EqualTo(before.GetProperty("questionCount").GetInt32() + 1));
@@ -49,7 +32,7 @@ public sealed class CourseEndpointsTests
     {
         var listed = await CourseAsync("Linear Algebra");
 
-        var course = await _api.GetJsonAsync($"/api/courses/{listed.GetProperty("id").GetInt64()}");
+        var course = await Api.GetJsonAsync($"/api/courses/{listed.GetProperty("id").GetInt64()}");
 
         Assert.That(course.GetProperty("name").GetString(), Is.EqualTo("Linear Algebra"));
         Assert.That(course.GetProperty("questionCount").GetInt32(), Is.EqualTo(listed.GetProperty("questionCount").GetInt32()));
@@ -58,7 +41,7 @@ public sealed class CourseEndpointsTests
     [Test]
     public async Task GetCourse_UnknownId_Returns404()
     {
-        using var response = await _api.GetAsync("/api/courses/999999");
+        using var response = await Api.GetAsync("/api/courses/999999");
         await Problem.AssertAsync(response, HttpStatusCode.NotFound, "999999");
     }
 
@@ -69,10 +52,10 @@ public sealed class CourseEndpointsTests
     [TestCase("99999999999999999999")]
     public async Task GetCourse_IdNotAPositiveNumber_Returns400(string id)
     {
-        using var response = await _api.GetAsync($"/api/courses/{id}");
+        using var response = await Api.GetAsync($"/api/courses/{id}");
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "courseId");
     }
 
     private async Task<System.Text.Json.JsonElement> CourseAsync(string name) =>
-        (await _api.GetJsonAsync("/api/courses")).GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+        (await Api.GetJsonAsync("/api/courses")).GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 }

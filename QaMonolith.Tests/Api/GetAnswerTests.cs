@@ -4,40 +4,23 @@ using QaMonolith.Tests.Infrastructure;
 namespace QaMonolith.Tests.Api;
 
 /// <summary>GET /api/answers/{id}: where the Location of a created answer points.</summary>
-public sealed class GetAnswerTests
+public sealed class GetAnswerTests : ApiFixture
 {
-    private QaApp _app = null!;
-    private ApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _app = await QaApp.StartAsync();
-        _api = new ApiClient(_app.CreateClient());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task GetAnswer_AtTheLocationOfAPost_ReturnsTheSameAnswer_WithTheReadersVote()
     {
-        var question = await _api.AskAsync(4, "What does TCP slow start probe for?");
-        using var posted = await _api.PostAnswerAsync(question.GetProperty("id").GetInt64(), "The capacity of the path, doubling each round trip.", ApiClient.NewUser());
+        var question = await Api.AskAsync(4, "What does TCP slow start probe for?");
+        using var posted = await Api.PostAnswerAsync(question.GetProperty("id").GetInt64(), "The capacity of the path, doubling each round trip.", ApiClient.NewUser());
         var created = await ApiClient.ReadJsonAsync(posted, HttpStatusCode.Created);
         var voter = ApiClient.NewUser();
-        using (var vote = await _api.VoteAsync("answers", created.GetProperty("id").GetInt64(), voter))
+        using (var vote = await Api.VoteAsync("answers", created.GetProperty("id").GetInt64(), voter))
         {
             Assert.That(vote.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
         var location = posted.Headers.Location!.ToString();
-        var asVoter = await _api.GetJsonAsync(location, voter);
-        var anonymous = await _api.GetJsonAsync(location);
+        var asVoter = await Api.GetJsonAsync(location, voter);
+        var anonymous = await Api.GetJsonAsync(location);
 
         Assert.Multiple(() =>
         {
@@ -54,7 +37,7 @@ public sealed class GetAnswerTests
     [Test]
     public async Task GetAnswer_UnknownId_Returns404()
     {
-        using var response = await _api.GetAsync("/api/answers/987654321");
+        using var response = await Api.GetAsync("/api/answers/987654321");
         await Problem.AssertAsync(response, HttpStatusCode.NotFound, "987654321");
     }
 
@@ -62,7 +45,7 @@ public sealed class GetAnswerTests
     [TestCase("0")]
     public async Task GetAnswer_IdNotAPositiveNumber_Returns400(string id)
     {
-        using var response = await _api.GetAsync($"/api/answers/{id}");
+        using var response = await Api.GetAsync($"/api/answers/{id}");
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "answerId");
     }
 }
