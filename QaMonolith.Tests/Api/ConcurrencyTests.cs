@@ -42,7 +42,7 @@ public sealed class ConcurrencyTests
 
         var responses = await AllAtOnceAsync(n => _api.PostQuestionAsync(_courseId, $"Why does TCP need a three-way handshake? ({n})", user));
 
-        await AssertOneCreatedAsync(responses);
+        await RateLimited.AssertCreatedAsync(responses, 1);
         Assert.That(await QuestionCountAsync(), Is.EqualTo(before + 1));
     }
 
@@ -54,7 +54,7 @@ public sealed class ConcurrencyTests
 
         var responses = await AllAtOnceAsync(n => _api.PostAnswerAsync(question, $"To agree on both sequence numbers. ({n})", user));
 
-        await AssertOneCreatedAsync(responses);
+        await RateLimited.AssertCreatedAsync(responses, 1);
         var stored = await _api.GetJsonAsync($"/api/questions/{question}");
         var listed = await _api.GetJsonAsync(Lists.Answers(question));
         Assert.Multiple(() =>
@@ -136,26 +136,6 @@ public sealed class ConcurrencyTests
 
     private static async Task<HttpResponseMessage[]> AllAtOnceAsync(Func<int, Task<HttpResponseMessage>> send) =>
         await Task.WhenAll(Enumerable.Range(0, Fifty).Select(n => Task.Run(() => send(n))));
-
-    private static async Task AssertOneCreatedAsync(HttpResponseMessage[] responses)
-    {
-        try
-        {
-            Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.Created), Is.EqualTo(1),
-                string.Join(", ", responses.Select(r => (int)r.StatusCode)));
-            foreach (var rejected in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
-            {
-                await RateLimited.AssertAsync(rejected);
-            }
-        }
-        finally
-        {
-            foreach (var response in responses)
-            {
-                response.Dispose();
-            }
-        }
-    }
 
     /// <summary>Sends fifty votes at once; <paramref name="up"/> null alternates PUT and DELETE.</summary>
     private async Task<IReadOnlyList<(int Upvotes, bool UpvotedByMe)>> VoteAllAtOnceAsync(string kind, long id, Func<int, Guid> user, bool? up)

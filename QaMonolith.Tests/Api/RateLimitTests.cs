@@ -154,6 +154,19 @@ public sealed class RateLimitTests
         await RateLimited.AssertAsync(over, "network");
     }
 
+    [Test]
+    public async Task Post_FiftyUsersAtOnceFromOneClient_CreatesExactlyTheCeiling()
+    {
+        await using var app = await StartIpLimitedAsync();
+        using var api = new ApiClient(app.CreateClient());
+        var course = await Lists.CourseIdAsync(api, "Operating Systems");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(n =>
+            Task.Run(() => api.PostQuestionAsync(course, $"Why is a deadlock hard to detect? ({n})", ApiClient.NewUser()))));
+
+        await RateLimited.AssertCreatedAsync(responses, 3, "network");
+    }
+
     /// <summary>Three posts per IP per minute, on a real socket: the in-memory test server has no client address.</summary>
     private static Task<QaApp> StartIpLimitedAsync() =>
         QaApp.StartAsync(new Dictionary<string, string?> { ["RateLimits:PerIpPerMinute"] = "3" }, kestrel: true);

@@ -19,4 +19,28 @@ internal static class RateLimited
         Assert.That(problem.GetProperty("detail").GetString(), Does.Contain($"{seconds} s"), "the detail tells how long to wait");
         return seconds;
     }
+
+    /// <summary>
+    /// Asserts that exactly <paramref name="created"/> of <paramref name="responses"/> are 201 and every other one is a
+    /// 429 as <see cref="AssertAsync"/> describes; disposes them all.
+    /// </summary>
+    public static async Task AssertCreatedAsync(HttpResponseMessage[] responses, int created, string? detailContains = null)
+    {
+        try
+        {
+            Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.Created), Is.EqualTo(created),
+                string.Join(", ", responses.Select(r => (int)r.StatusCode)));
+            foreach (var rejected in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+            {
+                await AssertAsync(rejected, detailContains);
+            }
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
 }
