@@ -21,13 +21,17 @@ public sealed class QaApp : WebApplicationFactory<Program>
 
     public string KeyPrefix => _settings["Redis:KeyPrefix"]!;
 
-    /// <summary>Starts an app on a new database of the shared servers (or the ones given).</summary>
+    /// <summary>
+    /// Starts an app on a new database of the shared servers (or the ones given). With <paramref name="kestrel"/> it
+    /// serves on a real 127.0.0.1 socket, for what the in-memory test server lacks (it has no client IP address).
+    /// </summary>
     public static async Task<QaApp> StartAsync(
         IDictionary<string, string?>? settings = null,
         string? postgres = null,
         string? redis = null,
         string? keyPrefix = null,
-        bool waitUntilReady = true)
+        bool waitUntilReady = true,
+        bool kestrel = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -44,7 +48,16 @@ public sealed class QaApp : WebApplicationFactory<Program>
         }
 
         var app = new QaApp(all);
-        _ = app.Server;
+        if (kestrel)
+        {
+            app.UseKestrel(0);
+            app.StartServer();
+        }
+        else
+        {
+            _ = app.Server;
+        }
+
         if (waitUntilReady)
         {
             await app.WaitUntilReadyAsync();

@@ -42,6 +42,8 @@ internal static class VoteEndpoints
                    coalesce((select upvotes from counted), (select upvotes from {Items} where id = @Id)) as upvotes
             from target t
             """;
+
+        public string CountSql { get; } = $"select upvotes from {Items} where id = @Id";
     }
 
     private sealed record VoteRow(long ParentId, bool Changed, int Upvotes);
@@ -83,11 +85,18 @@ internal static class VoteEndpoints
             return Problems.NotFound(target.Noun, id);
         }
 
+        var upvotes = row.Upvotes;
         if (row.Changed)
         {
             await cache.InvalidateAsync(target.ScopeOf(row.ParentId));
         }
+        else
+        {
+            // A racing request by the same user (a double click) recorded the change while this statement waited for
+            // its vote row; the statement's snapshot predates that commit, so its count would leave the vote out.
+            upvotes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(target.CountSql, new { Id = id }, cancellationToken: cancellationToken));
+        }
 
-        return TypedResults.Ok(new VoteState(row.Upvotes, upvote));
+        return TypedResults.Ok(new VoteState(upvotes, upvote));
     }
 }
