@@ -68,6 +68,11 @@ internal sealed class PageCache : IHostedService, IDisposable
         if (value is not null && _generations.GetValueOrDefault(scope) == generation && _redis.IsConnected)
         {
             _cache.Set(scope, value, new MemoryCacheEntryOptions { Size = Math.Max(1, sizeOf(value)), AbsoluteExpirationRelativeToNow = _ttl });
+            // An invalidation between the check and the Set would otherwise be undone by it.
+            if (_generations.GetValueOrDefault(scope) != generation)
+            {
+                _cache.Remove(scope);
+            }
         }
 
         return value;

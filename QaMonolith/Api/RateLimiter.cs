@@ -51,9 +51,11 @@ internal sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys, 
         return {1, 0}
         """);
 
-    // Gives back a slot only if it is still ours (it may have expired and been taken by a later post).
+    // Gives back a slot, and its share of the IP budget, only if it is still ours (it may have expired and been
+    // taken by a later post); the in-memory fallback follows the same rule.
     private static readonly LuaScript ReleaseScript = LuaScript.Prepare("""
-        if redis.call('GET', @userKey) == @token then redis.call('DEL', @userKey) end
+        if redis.call('GET', @userKey) ~= @token then return 0 end
+        redis.call('DEL', @userKey)
         if @countedIp == '1' then
           if redis.call('DECR', @ipKey) <= 0 then redis.call('DEL', @ipKey) end
         end
