@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using QaMonolith.Shared.Contracts;
 using QaMonolith.Shared.Outbox;
@@ -123,45 +122,20 @@ internal static class AnswerEndpoints
             .Select(row => row.ToAnswer()).ToArray();
     }
 
-    private static async Task<Results<Created<Answer>, ProblemHttpResult>> PostAnswer(
-        string questionId, HttpContext context, NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox,
-        IOptions<ApiOptions> options, CancellationToken cancellationToken)
-    {
-        if (!Input.TryId(questionId, "questionId", out var id, out var problem)
-            || !Input.TryUser(context.Request, required: true, out var user, out problem))
+    private static Task<Results<Created<Answer>, ProblemHttpResult>> PostAnswer(
+        string questionId, HttpContext context, PostWriter writer, CancellationToken cancellationToken) =>
+        writer.PostAsync(context, PostKind.Answer, questionId, async (transaction, post, ct) =>
         {
-            return problem;
-        }
-
-        var (text, invalid) = await Input.ReadTextAsync(context.Request, options.Value, cancellationToken);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        return await Posting.WithSlotAsync<Answer>(limiter, context, PostKind.Answer, user!.Value, async () =>
-        {
-            InsertedAnswer inserted;
-            Answer answer;
-            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            var row = await transaction.Connection!.QuerySingleOrDefaultAsync<InsertedAnswer>(new CommandDefinition(
+                InsertSql, new { QuestionId = post.ParentId, AuthorId = post.User, post.Text }, transaction, cancellationToken: ct));
+            if (row is null)
             {
-                var row = await connection.QuerySingleOrDefaultAsync<InsertedAnswer>(new CommandDefinition(
-                    InsertSql, new { QuestionId = id, AuthorId = user, Text = text }, transaction, cancellationToken: cancellationToken));
-                if (row is null)
-                {
-                    return Problems.NotFound("question", id);
-                }
-
-                inserted = row;
-                answer = new AnswerRow(row.Id, row.QuestionId, row.Text, row.Upvotes, row.CreatedAt, row.LastActivityAt, row.LlmModel).ToAnswer();
-                await OutboxMessage.AddAsync(transaction, [OutboxMessage.AnswerCreated(new AnswerCreated(row.CourseId, id, answer))], cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                return null;
             }
 
-            outbox.Notify();
-            await cache.InvalidateAsync(CacheScopes.QuestionAnswers(id), CacheScopes.CourseQuestions(inserted.CourseId));
-            return TypedResults.Created($"/api/answers/{answer.Id}", answer);
-        });
-    }
+            var answer = new AnswerRow(row.Id, row.QuestionId, row.Text, row.Upvotes, row.CreatedAt, row.LastActivityAt, row.LlmModel).ToAnswer();
+            return new SavedPost<Answer>(answer, $"/api/answers/{answer.Id}",
+                [OutboxMessage.AnswerCreated(new AnswerCreated(row.CourseId, answer.QuestionId, answer))],
+                [CacheScopes.QuestionAnswers(answer.QuestionId), CacheScopes.CourseQuestions(row.CourseId)]);
+        }, cancellationToken);
 }

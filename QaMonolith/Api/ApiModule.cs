@@ -10,6 +10,7 @@ internal static class ApiModule
         services.AddSingleton<PageCache>();
         services.AddHostedService(sp => sp.GetRequiredService<PageCache>());
         services.AddSingleton<RateLimiter>();
+        services.AddSingleton<PostWriter>();
         services.AddOpenApi(options => options.AddOperationTransformer(OpenApiInputs.DescribeAsync));
     }
 

@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using QaMonolith.Shared.Contracts;
 using QaMonolith.Shared.Outbox;
@@ -110,46 +109,23 @@ internal static class QuestionEndpoints
         return question is null ? Problems.NotFound("question", id) : TypedResults.Ok(question);
     }
 
-    private static async Task<Results<Created<Question>, ProblemHttpResult>> PostQuestion(
-        string courseId, HttpContext context, NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox,
-        IOptions<ApiOptions> options, CancellationToken cancellationToken)
-    {
-        if (!Input.TryId(courseId, "courseId", out var id, out var problem)
-            || !Input.TryUser(context.Request, required: true, out var user, out problem))
+    private static Task<Results<Created<Question>, ProblemHttpResult>> PostQuestion(
+        string courseId, HttpContext context, PostWriter writer, CancellationToken cancellationToken) =>
+        writer.PostAsync(context, PostKind.Question, courseId, async (transaction, post, ct) =>
         {
-            return problem;
-        }
-
-        var (text, invalid) = await Input.ReadTextAsync(context.Request, options.Value, cancellationToken);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        return await Posting.WithSlotAsync<Question>(limiter, context, PostKind.Question, user!.Value, async () =>
-        {
-            Question question;
-            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            var inserted = await transaction.Connection!.QuerySingleOrDefaultAsync<InsertedQuestion>(new CommandDefinition(
+                InsertSql, new { CourseId = post.ParentId, AuthorId = post.User, post.Text }, transaction, cancellationToken: ct));
+            if (inserted is null)
             {
-                var inserted = await connection.QuerySingleOrDefaultAsync<InsertedQuestion>(new CommandDefinition(
-                    InsertSql, new { CourseId = id, AuthorId = user, Text = text }, transaction, cancellationToken: cancellationToken));
-                if (inserted is null)
-                {
-                    return Problems.NotFound("course", id);
-                }
-
-                question = inserted.ToQuestion();
-                await OutboxMessage.AddAsync(transaction, [
-                    OutboxMessage.QuestionAsked(new QuestionAsked(question.Id, question.CourseId, inserted.CourseName, question.Text, question.CreatedAt)),
-                    OutboxMessage.QuestionCreated(new QuestionCreated(question.CourseId, question)),
-                ], cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                return null;
             }
 
-            outbox.Notify();
-            await cache.InvalidateAsync(CacheScopes.Courses, CacheScopes.CourseQuestions(id));
-            return TypedResults.Created($"/api/questions/{question.Id}", question);
-        });
-    }
+            var question = inserted.ToQuestion();
+            return new SavedPost<Question>(question, $"/api/questions/{question.Id}",
+                [
+                    OutboxMessage.QuestionAsked(new QuestionAsked(question.Id, question.CourseId, inserted.CourseName, question.Text, question.CreatedAt)),
+                    OutboxMessage.QuestionCreated(new QuestionCreated(question.CourseId, question)),
+                ],
+                [CacheScopes.Courses, CacheScopes.CourseQuestions(question.CourseId)]);
+        }, cancellationToken);
 }
