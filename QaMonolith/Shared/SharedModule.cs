@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Npgsql;
 using QaMonolith.Shared.Data;
@@ -29,7 +30,7 @@ internal static class SharedModule
             throw new InvalidOperationException("ConnectionStrings:Postgres is not set; set ConnectionStrings__Postgres, e.g. Host=127.0.0.1;Port=5432;Database=qamonolith;Username=postgres");
         }
 
-        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(WithDefaults(postgres)));
         services.AddSingleton<IConnectionMultiplexer>(RedisConnection.Connect);
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<DatabaseState>();
@@ -52,6 +53,28 @@ internal static class SharedModule
         services.AddProblemDetails(options => options.CustomizeProblemDetails = FrameworkProblems.AddDetail);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return modules;
+    }
+
+    /// <summary>
+    /// Every request runs the same handful of statements, so let Npgsql prepare them on the server after two uses;
+    /// and no session state survives a request, so a returned connection need not be reset. A setting given in the
+    /// connection string wins.
+    /// </summary>
+    private static string WithDefaults(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+        }
+
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
     }
 
     public static void MapSharedModule(this WebApplication app)
