@@ -17,11 +17,13 @@ const stateText = {
 export function bindLiveState() {
   const box = document.getElementById("live-state");
   const text = box.querySelector(".live-text");
+  const detail = box.querySelector(".live-detail");
   return (state, seconds) => {
     const [label, title] = stateText[state];
     box.dataset.state = state;
-    box.title = title;
-    text.textContent = state === "waiting" ? `${label} · retrying in ${seconds} s` : label;
+    box.title = state === "waiting" ? `${title} Next try in ${seconds} s.` : title;
+    text.textContent = label;
+    detail.textContent = state === "waiting" ? ` · retrying in ${seconds} s` : "";
   };
 }
 

@@ -24,12 +24,12 @@ function renderAnswer(a) {
     queueMicrotask(updatePending);
   }
   const author = byModel
-    ? el("span", { class: "badge model" }, "Model answer", el("span", { class: "model-name" }, a.author.model ?? "unknown model"))
-    : el("span", { class: "badge" }, "Student answer");
+    ? [el("span", { class: "badge model" }, "Model answer"), el("span", { class: "model-name" }, a.author.model ?? "unknown model")]
+    : [el("span", { class: "badge" }, "Student answer")];
   return el("article", { class: byModel ? "card answer-card by-model" : "card answer-card" },
     voteButton("answers", a, showPageError),
     el("div", { class: "card-body" },
-      el("p", { class: "meta author" }, author, el("span", { "aria-hidden": "true" }, " · "), timeAgo(a.createdAt)),
+      el("p", { class: "meta author" }, ...author, timeAgo(a.createdAt)),
       el("div", { class: "answer-text" }, a.text)));
 }
 
@@ -55,6 +55,8 @@ function updatePending() {
   const waiting = question !== null && firstPageLoaded && !modelAnswered && wasAsked(questionId)
     && Date.now() - new Date(question.createdAt).getTime() < pendingForMs;
   document.getElementById("answers-pending").hidden = !waiting;
+  // "No answers yet" under "answers are being written" says the same thing twice.
+  document.getElementById("answers-status").hidden = waiting && list.size === 0;
 }
 
 function showAnswerCount() {
