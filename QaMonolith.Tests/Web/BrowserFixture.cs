@@ -97,7 +97,7 @@ public abstract class BrowserFixture
         Directory.CreateDirectory(ScreenshotDirectory);
         var name = TestContext.CurrentContext.Test.MethodName;
         var index = 0;
-        foreach (var page in _contexts.SelectMany(c => c.Pages))
+        foreach (var page in _contexts.SelectMany(c => c.Pages).Where(p => p.Url != "about:blank"))
         {
             var suffix = index++ == 0 ? "" : $"-{index}";
             await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{name}{suffix}.png"), FullPage = true });

@@ -263,6 +263,38 @@ public sealed partial class PageFlowTests : BrowserFixture
         Assert.That(reported, Has.Some.Contains("Content Security Policy"));
     }
 
+    [Test]
+    public async Task OnAPhone_EveryPageFitsTheScreen_WithoutSidewaysScrolling()
+    {
+        var courseId = await CourseIdAsync("Databases");
+        var question = await AskAsync(courseId,
+            "Why does my query on orders_by_customer_and_region_materialized_view_v2 ignore the index after an ANALYZE?");
+        var questionId = question.GetProperty("id").GetInt64();
+        await InsertModelAnswerAsync(questionId, 0, "llama-3.1-8b-instruct",
+            "The planner's row estimate changed.\n\nCompare EXPLAIN (ANALYZE, BUFFERS) before and after, and check the column's statistics target.");
+        await Api.AnswerAsync(questionId, "Check pg_stats for the column: the most common values may have shifted.");
+        var phone = await NewPageAsync(390, 844);
+
+        foreach (var (path, name, ready) in new[]
+        {
+            ("/", "home", ".course-card"),
+            ($"/courses/{courseId}", "course", "#questions > li"),
+            ($"/questions/{questionId}", "question", "#answers > li"),
+        })
+        {
+            await phone.GotoAsync(path);
+            await Expect(phone.Locator(ready).First).ToBeVisibleAsync();
+            var overflow = await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            Assert.That(overflow, Is.LessThanOrEqualTo(0), $"{path} scrolls sideways on a 390 px screen");
+            await ScreenshotAsync(phone, $"phone-{name}");
+        }
+
+        // The form's controls stay reachable and labelled at this width.
+        await Expect(phone.GetByLabel("Answer this question")).ToBeVisibleAsync();
+        var button = await phone.GetByRole(AriaRole.Button, new() { Name = "Post answer" }).BoundingBoxAsync();
+        Assert.That(button!.Height, Is.GreaterThanOrEqualTo(44), "a thumb-sized button");
+    }
+
     private static async Task AssertNothingInjectedAsync(IPage page)
     {
         Assert.That(await page.EvaluateAsync<bool>("() => window.injected === undefined"), Is.True, "injected script ran");

@@ -67,6 +67,7 @@ internal sealed partial class ScriptedSocket
             answer,
         }));
 
+    /// <summary>The page's socket URL, whatever its query.</summary>
     [GeneratedRegex(@"/ws(\?|$)")]
-    private static partial Regex WsPath();
+    public static partial Regex WsPath();
 }
