@@ -1,5 +1,6 @@
 using QaMonolith.Api;
 using QaMonolith.Shared;
+using QaMonolith.Web;
 
 // The root appsettings.json is linked next to the binaries; reading from there makes `dotnet run` and a publish
 // see the same file.
@@ -11,12 +12,22 @@ if (modules.Api)
     builder.AddApiModule();
 }
 
+if (modules.Web)
+{
+    builder.AddWebModule();
+}
+
 var app = builder.Build();
 
 app.MapSharedModule();
 if (modules.Api)
 {
     app.MapApiModule();
+}
+
+if (modules.Web)
+{
+    app.MapWebModule();
 }
 
 app.Run();
