@@ -35,7 +35,9 @@ trx_counts() {
             passed += attr("passed")
             # error, timeout and aborted are outcomes that did not pass either.
             failed += attr("failed") + attr("error") + attr("timeout") + attr("aborted")
-            skipped += attr("notExecuted")
+            # Ignored NUnit tests count in total but not in executed, and VSTest leaves notExecuted at 0 for them.
+            skip = attr("total") - attr("executed")
+            skipped += (skip > attr("notExecuted") ? skip : attr("notExecuted"))
             executed += attr("executed")
         }
         END { printf "%d %d %d %d %d\n", passed, failed, skipped, executed, files }'
