@@ -1,4 +1,5 @@
 using QaMonolith.Api;
+using QaMonolith.Live;
 using QaMonolith.Shared;
 
 // The root appsettings.json is linked next to the binaries; reading from there makes `dotnet run` and a publish
@@ -11,12 +12,22 @@ if (modules.Api)
     builder.AddApiModule();
 }
 
+if (modules.Live)
+{
+    builder.AddLiveModule();
+}
+
 var app = builder.Build();
 
 app.MapSharedModule();
 if (modules.Api)
 {
     app.MapApiModule();
+}
+
+if (modules.Live)
+{
+    app.MapLiveModule();
 }
 
 app.Run();
