@@ -7,8 +7,10 @@ namespace QaMonolith.Live;
 internal static class StreamHistory
 {
     /// <param name="LastGenerated">The newest id the stream ever handed out.</param>
-    /// <param name="MaxDeleted">The newest id trimming (or XDEL) removed; 0-0 when nothing was.</param>
-    internal sealed record State(StreamId LastGenerated, StreamId MaxDeleted);
+    /// <param name="MaxDeleted">The newest id XDEL removed; 0-0 when none was.</param>
+    /// <param name="First">The oldest id the stream still holds; null when it is empty.</param>
+    /// <param name="Trimmed">Whether the stream ever lost entries (added more than it holds).</param>
+    internal sealed record State(StreamId LastGenerated, StreamId MaxDeleted, StreamId? First, bool Trimmed);
 
     /// <summary>XINFO STREAM; null when the stream does not exist (nothing was ever added, or Redis lost it).</summary>
     public static async Task<State?> InfoAsync(IDatabase db, RedisKey stream)
@@ -23,18 +25,41 @@ internal static class StreamHistory
             return null;
         }
 
-        return new State(StreamId.Parse(info.LastGeneratedId), StreamId.TryParse(info.MaxDeletedEntryId, out var deleted) ? deleted : StreamId.Zero);
+        return new State(
+            StreamId.Parse(info.LastGeneratedId),
+            StreamId.TryParse(info.MaxDeletedEntryId, out var deleted) ? deleted : StreamId.Zero,
+            info.Length > 0 && StreamId.TryParse(info.FirstEntry.Id, out var first) ? first : null,
+            info.EntriesAdded > info.Length);
     }
 
     /// <summary>
     /// Whether a client that has seen everything up to <paramref name="after"/> can be brought up to date from
-    /// the stream: nothing after it was trimmed away, and the stream has not lost what it had (a token newer than
-    /// anything the stream ever handed out means the stream was recreated).
+    /// the stream. Not when the token is newer than anything the stream ever handed out (Redis lost the stream and
+    /// it was recreated), nor when entries after it may be gone. Trimming (MAXLEN) does not record what it
+    /// removed (Redis 7 updates max-deleted-entry-id for XDEL only), so once the stream has lost entries, a token
+    /// older than its oldest entry counts as too old. That errs on the safe side: at worst a client whose token was
+    /// the very last entry trimmed reloads over REST instead of replaying nothing.
     /// </summary>
-    public static bool CanResume(State? state, StreamId after) =>
-        state is null
-            ? after == StreamId.Zero
-            : after >= state.MaxDeleted && after <= state.LastGenerated;
+    public static bool CanResume(State? state, StreamId after)
+    {
+        if (state is null)
+        {
+            return after == StreamId.Zero;
+        }
+
+        if (after > state.LastGenerated || after < state.MaxDeleted)
+        {
+            return false;
+        }
+
+        if (!state.Trimmed)
+        {
+            return true;
+        }
+
+        // Trimming takes from the head only: nothing at or after the oldest kept entry is gone.
+        return state.First is { } first ? after >= first : after == state.LastGenerated;
+    }
 
     /// <summary>
     /// Calls <paramref name="send"/> for each event after <paramref name="after"/> up to and including
