@@ -75,9 +75,13 @@ internal sealed class LiveConnection : IDisposable
     }
 
     /// <summary>Sends one frame. Only before <see cref="RunSenderAsync"/> starts, which is then the only writer.</summary>
-    public async Task SendFrameAsync(ReadOnlyMemory<byte> frame)
+    public ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame) =>
+        _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+
+    /// <summary>Sends an event, counted as delivered; the same rule as <see cref="SendFrameAsync"/>.</summary>
+    public async Task SendEventAsync(LiveEvent e)
     {
-        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+        await SendFrameAsync(e.Frame);
         _metrics.Delivered();
     }
 
@@ -102,7 +106,7 @@ internal sealed class LiveConnection : IDisposable
                     continue;
                 }
 
-                await SendFrameAsync(e.Frame);
+                await SendEventAsync(e);
                 sent = e.Id;
             }
 

@@ -119,7 +119,7 @@ internal sealed class LiveSession(
 
             var wanted = query.Topics.ToHashSet(StringComparer.Ordinal);
             await StreamHistory.ReplayAsync(db, keys.Events, after, position, options.Value.ReadBatchSize, wanted.Contains,
-                e => connection.SendFrameAsync(e.Frame), logger);
+                connection.SendEventAsync, logger);
             // A client ahead of this instance's reader (it resumed from another instance) skips what it has.
             return after;
         }
