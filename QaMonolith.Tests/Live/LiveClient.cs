@@ -68,6 +68,8 @@ public sealed class LiveClient : IAsyncDisposable
         return socket.HttpStatusCode;
     }
 
+    public static string[] EventIds(IEnumerable<JsonElement> events) => [.. events.Select(e => e.GetProperty("eventId").GetString()!)];
+
     public static Uri Url(Uri app, string query) =>
         new UriBuilder(app) { Scheme = "ws", Path = "/ws", Query = query }.Uri;
 

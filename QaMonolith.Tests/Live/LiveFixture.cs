@@ -72,5 +72,5 @@ public abstract class LiveFixture
         Assert.Fail("the server never took the probe subscription");
     }
 
-    protected static string[] EventIds(IEnumerable<JsonElement> events) => [.. events.Select(e => e.GetProperty("eventId").GetString()!)];
+    protected static string[] EventIds(IEnumerable<JsonElement> events) => LiveClient.EventIds(events);
 }
