@@ -109,6 +109,7 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
     public void Publish(IReadOnlyList<LiveEvent> events, StreamId first, StreamId position)
     {
         List<LiveConnection>? overflowed = null;
+        var dropped = 0;
         lock (_lock)
         {
             if (first <= _position)
@@ -145,6 +146,7 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
                         {
                             metrics.Disconnected();
                             metrics.DroppedForOverflow();
+                            dropped++;
                             UnsubscribeLocked(socket, [.. socket.Topics]);
                             socket.RequestClose(CloseCodes.TryAgainLater, "send queue full; reconnect with after=<last eventId>");
                         }
@@ -155,6 +157,11 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
             }
 
             _position = position;
+        }
+
+        if (dropped > 0)
+        {
+            logger.LogInformation("Closed {Count} live sockets whose send queue overflowed (1013); they resume from their last event", dropped);
         }
     }
 
