@@ -1,4 +1,5 @@
 using QaMonolith.Api;
+using QaMonolith.Live;
 using QaMonolith.Shared;
 using QaMonolith.Web;
 
@@ -12,6 +13,11 @@ if (modules.Api)
     builder.AddApiModule();
 }
 
+if (modules.Live)
+{
+    builder.AddLiveModule();
+}
+
 if (modules.Web)
 {
     builder.AddWebModule();
@@ -23,6 +29,11 @@ app.MapSharedModule();
 if (modules.Api)
 {
     app.MapApiModule();
+}
+
+if (modules.Live)
+{
+    app.MapLiveModule();
 }
 
 if (modules.Web)

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,7 +15,15 @@ public sealed class QaApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    private QaApp(Dictionary<string, string?> settings) => _settings = settings;
+    private QaApp(Dictionary<string, string?> settings, bool kestrel)
+    {
+        _settings = settings;
+        if (kestrel)
+        {
+            // A real listening socket, for clients the in-memory TestServer cannot serve (WebSockets, raw TCP).
+            UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        }
+    }
 
     public string PostgresConnectionString => _settings["ConnectionStrings:Postgres"]!;
 
@@ -21,9 +31,12 @@ public sealed class QaApp : WebApplicationFactory<Program>
 
     public string KeyPrefix => _settings["Redis:KeyPrefix"]!;
 
+    /// <summary>Where Kestrel listens (<c>http://127.0.0.1:port</c>); only for an app started with <c>kestrel: true</c>.</summary>
+    public Uri Address => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+
     /// <summary>
-    /// Starts an app on a new database of the shared servers (or the ones given). With <paramref name="kestrel"/> it
-    /// serves on a real 127.0.0.1 socket, for what the in-memory test server lacks (it has no client IP address).
+    /// Starts an app on a new database of the shared servers (or the ones given); with <paramref name="kestrel"/>
+    /// it listens on a free port of 127.0.0.1 (see <see cref="Address"/>).
     /// </summary>
     public static async Task<QaApp> StartAsync(
         IDictionary<string, string?>? settings = null,
@@ -47,17 +60,8 @@ public sealed class QaApp : WebApplicationFactory<Program>
             all[key] = value;
         }
 
-        var app = new QaApp(all);
-        if (kestrel)
-        {
-            app.UseKestrel(0);
-            app.StartServer();
-        }
-        else
-        {
-            _ = app.Server;
-        }
-
+        var app = new QaApp(all, kestrel);
+        app.StartServer();
         if (waitUntilReady)
         {
             await app.WaitUntilReadyAsync();

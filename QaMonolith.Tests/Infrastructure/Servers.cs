@@ -36,20 +36,23 @@ internal sealed class PostgresServer(string dataDir, int port) : IAsyncDisposabl
     public async ValueTask DisposeAsync() => await StopAsync();
 }
 
-internal sealed class RedisServer(string dataDir, int port) : IAsyncDisposable
+/// <summary>A throwaway Redis; <c>durable</c> keeps its data (append-only file) across a stop and start.</summary>
+internal sealed class RedisServer(string dataDir, int port, bool durable = false) : IAsyncDisposable
 {
     public int Port { get; } = port;
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    public static async Task<RedisServer> StartAsync(int? port = null, bool durable = false)
     {
-        var server = new RedisServer(Path.Combine(Servers.Root, $"redis-{Guid.NewGuid():N}"), port ?? await Servers.FreePortAsync());
+        var server = new RedisServer(Path.Combine(Servers.Root, $"redis-{Guid.NewGuid():N}"), port ?? await Servers.FreePortAsync(), durable);
         await server.StartAsync();
         return server;
     }
 
-    public Task StartAsync() => Repo.ServicesAsync("redis-start", dataDir, Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public Task StartAsync() => durable
+        ? Repo.ServicesAsync("redis-start", dataDir, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "durable")
+        : Repo.ServicesAsync("redis-start", dataDir, Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public Task StopAsync() => Repo.ServicesAsync("redis-stop", dataDir);
 

@@ -14,15 +14,7 @@ internal static class RedisConnection
     {
         var configuration = services.GetRequiredService<IConfiguration>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnection));
-        var connectionString = configuration.GetConnectionString("Redis")
-            ?? throw new OptionsValidationException("ConnectionStrings:Redis", typeof(string),
-                ["ConnectionStrings:Redis is not set; set ConnectionStrings__Redis, e.g. 127.0.0.1:6379"]);
-
-        var options = ConfigurationOptions.Parse(connectionString);
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
-        options.ClientName ??= "qamonolith";
+        var options = Configure(configuration);
 
         var multiplexer = ConnectionMultiplexer.Connect(options);
         if (!multiplexer.IsConnected)
@@ -37,5 +29,23 @@ internal static class RedisConnection
         multiplexer.ConnectionRestored += (_, e) =>
             logger.LogInformation("Redis connection to {Endpoint} restored", e.EndPoint);
         return multiplexer;
+    }
+
+    /// <summary>
+    /// The settings of every multiplexer the app opens: the shared one, and a consumer's own when it must BLOCK
+    /// (it adjusts the timeouts on top).
+    /// </summary>
+    public static ConfigurationOptions Configure(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Redis")
+            ?? throw new OptionsValidationException("ConnectionStrings:Redis", typeof(string),
+                ["ConnectionStrings:Redis is not set; set ConnectionStrings__Redis, e.g. 127.0.0.1:6379"]);
+
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
+        options.ClientName ??= "qamonolith";
+        return options;
     }
 }

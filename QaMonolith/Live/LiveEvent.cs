@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Text.Json;
+using QaMonolith.Shared.Contracts;
+
+namespace QaMonolith.Live;
+
+/// <summary>
+/// One <c>qa:events</c> entry ready for the wire: the topic it belongs to and its frame, serialized once and
+/// shared by every socket that gets it.
+/// </summary>
+internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> frame)
+{
+    public StreamId Id { get; } = id;
+
+    public string Topic { get; } = topic;
+
+    /// <summary><c>{"type":...,"eventId":...,...payload}</c> as UTF-8 JSON.</summary>
+    public ReadOnlyMemory<byte> Frame { get; } = frame;
+
+    /// <summary>
+    /// The event of an entry, or null for a type Live does not forward (other types may share the stream later).
+    /// Throws <see cref="JsonException"/> for a payload that is not the contract's shape.
+    /// </summary>
+    public static LiveEvent? FromEntry(StreamId id, string? type, string? data)
+    {
+        if (data is null)
+        {
+            return null;
+        }
+
+        using var payload = JsonDocument.Parse(data);
+        var root = payload.RootElement;
+        var topic = type switch
+        {
+            EventTypes.QuestionCreated => Topics.Course(root.GetProperty("courseId").GetInt64()),
+            EventTypes.AnswerCreated => Topics.Question(root.GetProperty("questionId").GetInt64()),
+            _ => null,
+        };
+        if (topic is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WriteString("eventId", id.ToString());
+            foreach (var property in root.EnumerateObject())
+            {
+                // The envelope's own fields win; a payload cannot smuggle in a different type or id.
+                if (property.NameEquals("type") || property.NameEquals("eventId"))
+                {
+                    continue;
+                }
+
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return new LiveEvent(id, topic, buffer.WrittenMemory);
+    }
+}
