@@ -1,3 +1,4 @@
+using QaMonolith.Answers;
 using QaMonolith.Api;
 using QaMonolith.Shared;
 
@@ -9,6 +10,11 @@ var modules = builder.AddSharedModule();
 if (modules.Api)
 {
     builder.AddApiModule();
+}
+
+if (modules.Answers)
+{
+    builder.AddAnswersModule();
 }
 
 var app = builder.Build();
