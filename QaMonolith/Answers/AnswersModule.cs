@@ -24,7 +24,7 @@ internal static class AnswersModule
         services.AddHostedService<AnswerSweeper>();
     }
 
-    private static IAnswerWriter CreateWriter(IServiceProvider services)
+    internal static IAnswerWriter CreateWriter(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<LlmOptions>>().Value;
         if (options.Provider == LlmProvider.Offline)

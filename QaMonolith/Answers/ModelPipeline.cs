@@ -25,11 +25,13 @@ internal static class ModelPipeline
             .Handle<HttpRequestException>()
             .Handle<TimeoutRejectedException>();
 
-        return new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = retryable,
-                MaxRetryAttempts = Math.Max(options.MaxRetries, 0),
+                MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryDelay,
@@ -44,7 +46,10 @@ internal static class ModelPipeline
                         args.Outcome.Exception?.Message, args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay);
                     return ValueTask.CompletedTask;
                 },
-            })
+            });
+        }
+
+        return builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = serverDown,
