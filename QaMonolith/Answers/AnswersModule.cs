@@ -20,6 +20,7 @@ internal static class AnswersModule
         services.AddSingleton<BlockingReader>();
         services.AddSingleton<ConsumerName>();
         services.AddSingleton<QuestionAnswerer>();
+        services.AddSingleton<DeliveryHandler>();
         services.AddHostedService<AnswersWorker>();
         services.AddHostedService<AnswerSweeper>();
     }

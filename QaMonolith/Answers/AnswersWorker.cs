@@ -15,7 +15,7 @@ internal sealed class AnswersWorker(
     QuestionStream stream,
     BlockingReader reader,
     ConsumerName consumerName,
-    QuestionAnswerer answerer,
+    DeliveryHandler handler,
     IAnswerWriter writer,
     DatabaseState database,
     IOptions<AnswersOptions> options,
@@ -86,7 +86,8 @@ internal sealed class AnswersWorker(
     private async Task ConsumeAsync(string consumer, CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var heartbeatEvery = settings.ClaimIdleTime / 3;
+        // Often enough that neither an entry in progress goes idle long enough to be claimed, nor the name's lease runs out.
+        var heartbeatEvery = (settings.ClaimIdleTime < ConsumerName.Lease ? settings.ClaimIdleTime : ConsumerName.Lease) / 3;
         var block = heartbeatEvery < MaxBlock ? heartbeatEvery : MaxBlock;
         var nextHeartbeat = time.GetUtcNow();
         var nextClaim = time.GetUtcNow();
@@ -199,83 +200,8 @@ internal sealed class AnswersWorker(
             // A claim can hand back an entry this loop is still working on; one task per entry is enough.
             if (!_inFlight.ContainsKey(delivery.Id))
             {
-                _inFlight[delivery.Id] = ProcessAsync(delivery, consumer);
+                _inFlight[delivery.Id] = handler.HandleAsync(delivery, consumer, _work.Token);
             }
-        }
-    }
-
-    /// <summary>Answers one entry and acks it; never throws, so a failure is logged here and the entry stays pending.</summary>
-    private async Task ProcessAsync(Delivery delivery, string consumer)
-    {
-        // Off the loop's stack at once, so a question that answers synchronously cannot delay the next read.
-        await Task.Yield();
-        try
-        {
-            if (delivery.Values.Length > 0)
-            {
-                await answerer.AnswerAsync(delivery.Question(), _work.Token);
-            }
-
-            // An entry trimmed from the stream while pending has no fields left; the sweep covers its question.
-        }
-        catch (OperationCanceledException) when (_work.IsCancellationRequested)
-        {
-            logger.LogInformation("Stopped while answering entry {EntryId}; it stays pending for the next start", (string?)delivery.Id);
-            return;
-        }
-        catch (Exception ex)
-        {
-            await FailAsync(delivery, consumer, ex);
-            return;
-        }
-
-        try
-        {
-            await stream.AckAsync(delivery.Id);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Everything is saved; the next delivery finds nothing owed and acks it then.
-            logger.LogWarning(ex, "Could not ack entry {EntryId}; it will be acked when delivered again", (string?)delivery.Id);
-        }
-    }
-
-    private async Task FailAsync(Delivery delivery, string consumer, Exception error)
-    {
-        var settings = options.Value;
-        if (delivery.Deliveries < settings.MaxDeliveries)
-        {
-            logger.LogWarning(error, "Answering entry {EntryId} failed on delivery {Delivery} of {MaxDeliveries}; retried once idle for {ClaimIdleTime}",
-                (string?)delivery.Id, delivery.Deliveries, settings.MaxDeliveries, settings.ClaimIdleTime);
-            return;
-        }
-
-        try
-        {
-            if (TryQuestionId(delivery) is { } questionId)
-            {
-                await answerer.MarkDeadAsync(questionId, error.Message, _work.Token);
-            }
-
-            await stream.DeadLetterAsync(delivery, consumer, error);
-            logger.LogError(error, "Entry {EntryId} failed {Deliveries} times and moved to {DeadStream}",
-                (string?)delivery.Id, delivery.Deliveries, Shared.Redis.StreamNames.QuestionsDead);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Could not dead-letter entry {EntryId}; it stays pending and is tried again", (string?)delivery.Id);
-        }
-    }
-
-    private static long? TryQuestionId(Delivery delivery)
-    {
-        try
-        {
-            return delivery.Question().QuestionId;
-        }
-        catch (FormatException)
-        {
-            return null;
         }
     }
 

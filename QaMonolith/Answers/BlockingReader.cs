@@ -11,14 +11,20 @@ namespace QaMonolith.Answers;
 /// </summary>
 internal sealed class BlockingReader(IConfiguration configuration, IConnectionMultiplexer shared, ILogger<BlockingReader> logger) : IAsyncDisposable
 {
+    // The blocked connection's CLIENT ID: 0 until known, -1 where the server refuses CLIENT (some managed Redis).
+    private const long Unsupported = -1;
     private ConnectionMultiplexer? _connection;
-    private long? _clientId;
+    private long _clientId;
 
     public async Task<IReadOnlyList<Delivery>> ReadNewAsync(RedisKey key, string consumer, int count, TimeSpan block)
     {
         var connection = await ConnectAsync(block);
         var db = connection.GetDatabase();
-        _clientId ??= (long)await db.ExecuteAsync("CLIENT", "ID");
+        if (Volatile.Read(ref _clientId) == 0)
+        {
+            Volatile.Write(ref _clientId, await ClientIdAsync(db));
+        }
+
         var result = await db.ExecuteAsync("XREADGROUP",
             "GROUP", QuestionStream.Group, consumer,
             "COUNT", count.ToString(CultureInfo.InvariantCulture),
@@ -30,7 +36,7 @@ internal sealed class BlockingReader(IConfiguration configuration, IConnectionMu
     /// <summary>Ends a read that is blocked right now, as if its time had run out.</summary>
     public async Task UnblockAsync()
     {
-        if (_clientId is { } id)
+        if (Volatile.Read(ref _clientId) is var id and > 0)
         {
             try
             {
@@ -40,6 +46,19 @@ internal sealed class BlockingReader(IConfiguration configuration, IConnectionMu
             {
                 logger.LogDebug(ex, "CLIENT UNBLOCK failed; the read ends when its block time runs out");
             }
+        }
+    }
+
+    private async Task<long> ClientIdAsync(IDatabase db)
+    {
+        try
+        {
+            return (long)await db.ExecuteAsync("CLIENT", "ID");
+        }
+        catch (RedisServerException ex)
+        {
+            logger.LogInformation("CLIENT ID refused ({Message}); stopping waits for the read's block time", ex.Message);
+            return Unsupported;
         }
     }
 
@@ -84,7 +103,7 @@ internal sealed class BlockingReader(IConfiguration configuration, IConnectionMu
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
         var connection = await ConnectionMultiplexer.ConnectAsync(options);
         // A reconnect is a new client with a new id.
-        connection.ConnectionRestored += (_, _) => _clientId = null;
+        connection.ConnectionRestored += (_, _) => Volatile.Write(ref _clientId, 0);
         return _connection = connection;
     }
 

@@ -32,6 +32,18 @@ internal sealed record Delivery(RedisValue Id, NameValueEntry[] Values, long Del
             throw new FormatException($"Entry {Id} has data that is not JSON: {ex.Message}", ex);
         }
     }
+
+    public long? TryQuestionId()
+    {
+        try
+        {
+            return Question().QuestionId;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -132,7 +144,7 @@ internal sealed class QuestionStream(IConnectionMultiplexer redis, RedisKeys key
         var ids = new HashSet<long>();
         foreach (var entry in undelivered.Concat(pendingEntries.SelectMany(e => e)))
         {
-            if (!entry.IsNull && TryQuestionId(new Delivery(entry.Id, entry.Values, 0)) is { } id)
+            if (!entry.IsNull && new Delivery(entry.Id, entry.Values, 0).TryQuestionId() is { } id)
             {
                 ids.Add(id);
             }
@@ -155,18 +167,6 @@ internal sealed class QuestionStream(IConnectionMultiplexer redis, RedisKeys key
         }
 
         return removed;
-    }
-
-    private static long? TryQuestionId(Delivery delivery)
-    {
-        try
-        {
-            return delivery.Question().QuestionId;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     private async Task<IReadOnlyList<Delivery>> WithDeliveriesAsync(StreamEntry[] entries)
