@@ -177,16 +177,15 @@ internal sealed class AnswersWorker(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: end the block at once and wait for the read itself, so nothing is left running. Entries it
-            // still got stay pending under this name for the next start.
+            // Stopping: end the block at once and wait for the read itself, so nothing is left running.
             await reader.UnblockAsync();
             try
             {
                 await read;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
-                logger.LogDebug(ex, "The last read ended with an error while stopping");
+                logger.LogDebug(ex, "The last read ended with its connection closed, as it should when stopping");
             }
 
             throw;

@@ -7,24 +7,16 @@ namespace QaMonolith.Answers;
 /// Waits for new entries with <c>XREADGROUP ... BLOCK</c>, so the worker wakes within a millisecond of an XADD.
 /// StackExchange.Redis has no BLOCK because a blocked command stalls every command behind it on the same
 /// connection; this reader therefore has a multiplexer of its own, with timeouts above the BLOCK time, and no one
-/// else uses it. On shutdown the shared multiplexer sends CLIENT UNBLOCK so stopping does not wait out the block.
+/// else uses it.
 /// </summary>
-internal sealed class BlockingReader(IConfiguration configuration, IConnectionMultiplexer shared, ILogger<BlockingReader> logger) : IAsyncDisposable
+internal sealed class BlockingReader(IConfiguration configuration) : IAsyncDisposable
 {
-    // The blocked connection's CLIENT ID: 0 until known, -1 where the server refuses CLIENT (some managed Redis).
-    private const long Unsupported = -1;
     private ConnectionMultiplexer? _connection;
-    private long _clientId;
 
     public async Task<IReadOnlyList<Delivery>> ReadNewAsync(RedisKey key, string consumer, int count, TimeSpan block)
     {
         var connection = await ConnectAsync(block);
         var db = connection.GetDatabase();
-        if (Volatile.Read(ref _clientId) == 0)
-        {
-            Volatile.Write(ref _clientId, await ClientIdAsync(db));
-        }
-
         var result = await db.ExecuteAsync("XREADGROUP",
             "GROUP", QuestionStream.Group, consumer,
             "COUNT", count.ToString(CultureInfo.InvariantCulture),
@@ -33,32 +25,16 @@ internal sealed class BlockingReader(IConfiguration configuration, IConnectionMu
         return Parse(result);
     }
 
-    /// <summary>Ends a read that is blocked right now, as if its time had run out.</summary>
+    /// <summary>
+    /// Ends a read that is blocked right now by closing the connection: Redis drops the blocked client at once.
+    /// Entries it had handed over just then are in this consumer's pending list, and the next start drains them.
+    /// (CLIENT UNBLOCK would need admin mode on a shared connection.)
+    /// </summary>
     public async Task UnblockAsync()
     {
-        if (Volatile.Read(ref _clientId) is var id and > 0)
+        if (_connection is not null)
         {
-            try
-            {
-                await shared.GetDatabase().ExecuteAsync("CLIENT", "UNBLOCK", id);
-            }
-            catch (RedisException ex)
-            {
-                logger.LogDebug(ex, "CLIENT UNBLOCK failed; the read ends when its block time runs out");
-            }
-        }
-    }
-
-    private async Task<long> ClientIdAsync(IDatabase db)
-    {
-        try
-        {
-            return (long)await db.ExecuteAsync("CLIENT", "ID");
-        }
-        catch (RedisServerException ex)
-        {
-            logger.LogInformation("CLIENT ID refused ({Message}); stopping waits for the read's block time", ex.Message);
-            return Unsupported;
+            await _connection.CloseAsync(allowCommandsToComplete: false);
         }
     }
 
@@ -101,10 +77,7 @@ internal sealed class BlockingReader(IConfiguration configuration, IConnectionMu
         // The block must end before the client gives up on the reply.
         options.SyncTimeout = options.AsyncTimeout = (int)block.TotalMilliseconds + 5_000;
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
-        var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        // A reconnect is a new client with a new id.
-        connection.ConnectionRestored += (_, _) => Volatile.Write(ref _clientId, 0);
-        return _connection = connection;
+        return _connection = await ConnectionMultiplexer.ConnectAsync(options);
     }
 
     public async ValueTask DisposeAsync()

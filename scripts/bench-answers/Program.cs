@@ -9,7 +9,9 @@ using StackExchange.Redis;
 // The Answers pipeline end to end: POST a question → outbox → qa:questions → worker → model → 3 answers committed
 // → 3 answer.created on qa:events. The model is a chat-completions fake in this process that answers at once, so
 // what is measured is the pipeline, not a model. Usage (scripts/bench-answers.sh passes these):
-//   AnswersBench --app QaMonolith.dll --postgres CONN --redis CONN [--seconds 20] [--posters 8] [--max-concurrency 4]
+//   AnswersBench --app QaMonolith.dll --app-port P --postgres CONN --redis CONN [--seconds 20] [--posters 8] [--max-concurrency 4]
+// or, to point an app started by hand at the same fake (e.g. for a demo with curl), until Ctrl-C:
+//   AnswersBench --fake-only PORT
 var options = Args.Parse(args);
 var seconds = int.Parse(options.GetValueOrDefault("seconds", "20"), CultureInfo.InvariantCulture);
 var posters = int.Parse(options.GetValueOrDefault("posters", "8"), CultureInfo.InvariantCulture);
@@ -18,7 +20,7 @@ const int AnswersPerQuestion = 3;
 
 // The instant model.
 var fakeBuilder = WebApplication.CreateSlimBuilder();
-fakeBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+fakeBuilder.WebHost.UseUrls($"http://127.0.0.1:{options.GetValueOrDefault("fake-only", "0")}");
 fakeBuilder.Logging.ClearProviders();
 var fake = fakeBuilder.Build();
 var modelCalls = 0;
@@ -31,10 +33,17 @@ fake.MapPost("/v1/chat/completions", () =>
         @object = "chat.completion",
         created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
         model = "bench-model",
-        choices = new[] { new { index = 0, message = new { role = "assistant", content = $"Benchmark answer {n}." }, finish_reason = "stop" } },
+        choices = new[] { new { index = 0, message = new { role = "assistant", content = $"Answer {n} from the fake model: check the course notes on this topic." }, finish_reason = "stop" } },
     });
 });
 await fake.StartAsync();
+if (options.ContainsKey("fake-only"))
+{
+    Console.WriteLine($"chat-completions fake at {fake.Urls.First()}/v1 (model bench-model); Ctrl-C stops it");
+    await fake.WaitForShutdownAsync();
+    return 0;
+}
+
 var fakeUrl = fake.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
 // The app, as its own process in Release, exactly as deployed but for the settings below.
@@ -219,7 +228,7 @@ internal static class Args
             parsed[args[i].TrimStart('-')] = args[i + 1];
         }
 
-        foreach (var required in new[] { "app", "app-port", "postgres", "redis" })
+        foreach (var required in parsed.ContainsKey("fake-only") ? [] : new[] { "app", "app-port", "postgres", "redis" })
         {
             if (!parsed.ContainsKey(required))
             {
