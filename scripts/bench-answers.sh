@@ -4,7 +4,7 @@
 # BENCH_SECONDS; prints questions/s through the whole pipeline and the median and p99 time from POST to the third
 # answer.created on qa:events.
 #
-# Usage: scripts/bench-answers.sh [--seconds 20] [--posters 8] [--max-concurrency 4]
+# Usage: scripts/bench-answers.sh [--seconds 20] [--posters 8] [--max-concurrency 4] [--rate QUESTIONS_PER_S]
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -9,13 +9,15 @@ using StackExchange.Redis;
 // The Answers pipeline end to end: POST a question → outbox → qa:questions → worker → model → 3 answers committed
 // → 3 answer.created on qa:events. The model is a chat-completions fake in this process that answers at once, so
 // what is measured is the pipeline, not a model. Usage (scripts/bench-answers.sh passes these):
-//   AnswersBench --app QaMonolith.dll --app-port P --postgres CONN --redis CONN [--seconds 20] [--posters 8] [--max-concurrency 4]
+//   AnswersBench --app QaMonolith.dll --app-port P --postgres CONN --redis CONN [--seconds 20] [--posters 8] [--max-concurrency 4] [--rate 0]
 // or, to point an app started by hand at the same fake (e.g. for a demo with curl), until Ctrl-C:
 //   AnswersBench --fake-only PORT
 var options = Args.Parse(args);
 var seconds = int.Parse(options.GetValueOrDefault("seconds", "20"), CultureInfo.InvariantCulture);
 var posters = int.Parse(options.GetValueOrDefault("posters", "8"), CultureInfo.InvariantCulture);
 var maxConcurrency = options.GetValueOrDefault("max-concurrency", "4");
+// Questions per second to post at, spread over the posters; 0 posts as fast as the API answers.
+var rate = double.Parse(options.GetValueOrDefault("rate", "0"), CultureInfo.InvariantCulture);
 const int AnswersPerQuestion = 3;
 
 // The instant model.
@@ -91,10 +93,21 @@ try
     var courses = (await http.GetFromJsonAsync<JsonElement>("/api/courses")).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()).ToArray();
     var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
     var firstPost = Stopwatch.GetTimestamp();
+    var scheduled = -1L;
     var loops = Enumerable.Range(0, posters).Select(async poster =>
     {
         for (var i = 0; Stopwatch.GetTimestamp() < deadline; i++)
         {
+            if (rate > 0)
+            {
+                var due = firstPost + (long)(Interlocked.Increment(ref scheduled) / rate * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+            }
+
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/courses/{courses[(poster + i) % courses.Length]}/questions")
             {
                 Content = JsonContent.Create(new { text = $"Benchmark question {poster}-{i}: how does a B-tree index speed up a range query?" }),
@@ -130,7 +143,7 @@ try
     var latencies = done.Select(id => Stopwatch.GetElapsedTime(postedAt[id], completedAt[id]).TotalMilliseconds).Order().ToArray();
     var lastDone = done.Length == 0 ? postingEnded : done.Max(id => completedAt[id]);
     var elapsed = Stopwatch.GetElapsedTime(firstPost, lastDone).TotalSeconds;
-    Console.WriteLine($"posting time          {Stopwatch.GetElapsedTime(firstPost, postingEnded).TotalSeconds:0.0} s with {posters} posters, Llm:MaxConcurrency={maxConcurrency}");
+    Console.WriteLine($"posting time          {Stopwatch.GetElapsedTime(firstPost, postingEnded).TotalSeconds:0.0} s with {posters} posters{(rate > 0 ? $" at {rate} questions/s" : " as fast as they can")}, Llm:MaxConcurrency={maxConcurrency}");
     Console.WriteLine($"questions posted      {postedAt.Count} ({postErrors} failed posts)");
     Console.WriteLine($"questions completed   {done.Length} (3 answers committed and 3 answer.created on qa:events)");
     Console.WriteLine($"model calls           {modelCalls}");
