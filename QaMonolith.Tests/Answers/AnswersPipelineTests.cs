@@ -63,9 +63,14 @@ public sealed class AnswersPipelineTests
         Assert.That(fake.RequestCount, Is.EqualTo(3), "the model is not asked again for saved slots");
     }
 
-    [Test]
+    /// <summary>
+    /// Restarted under its old name, the worker drains its own pending entry at once; under another name (the old
+    /// process is gone for good) the new one takes the entry over with XAUTOCLAIM once it has been idle long enough.
+    /// </summary>
+    [TestCase(null, TestName = "{m}(restarted under its own name)")]
+    [TestCase("another-worker", TestName = "{m}(another worker takes over)")]
     [CancelAfter(60_000)]
-    public async Task WorkerKilledAfterOneOfThreeAnswers_FreshWorkerSavesTheOtherTwo_WithoutAskingForTheSavedSlot()
+    public async Task WorkerKilledAfterOneOfThreeAnswers_FreshWorkerSavesTheOtherTwo_WithoutAskingForTheSavedSlot(string? secondName)
     {
         await using var fake = await FakeModel.StartAsync(FakeProtocol.ChatCompletions);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -92,7 +97,7 @@ public sealed class AnswersPipelineTests
 
         var askedBefore = fake.RequestCount;
         hold.SetResult();
-        await using var second = await QaApp.StartAsync(FastWorker(fake), postgres: database, keyPrefix: prefix);
+        await using var second = await QaApp.StartAsync(FastWorker(fake).With("Answers:ConsumerName", secondName), postgres: database, keyPrefix: prefix);
         using var api2 = new ApiClient(second.CreateClient());
         using var redis = await RedisAsync(second);
 
@@ -104,6 +109,71 @@ public sealed class AnswersPipelineTests
             Assert.That((await SlotsAsync(second, questionId)).Select(s => s.Slot), Is.EqualTo(new[] { 0, 1, 2 }));
             Assert.That(fake.RequestCount - askedBefore, Is.EqualTo(2), "only the two missing slots are asked for again");
             Assert.That(await AnswerCreatedAsync(redis, second, questionId), Has.Count.EqualTo(3));
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Shutdown_LetsAQuestionInProgressFinish_WithinShutdownDrain()
+    {
+        await using var fake = await FakeModel.StartAsync(FakeProtocol.ChatCompletions);
+        fake.Respond = async (request, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(400), ct);
+            return new ModelReply(Text: FakeModel.DefaultAnswer(request));
+        };
+        var database = await Servers.Postgres.CreateDatabaseAsync();
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var app = await QaApp.StartAsync(FastWorker(fake).With("Answers:ShutdownDrain", "00:00:10"), postgres: database, keyPrefix: prefix);
+        long questionId;
+        using (var api = new ApiClient(app.CreateClient()))
+        {
+            questionId = await AskAsync(api, "What is a context switch?", courseId: 2);
+            await Eventually.TrueAsync(() => Task.FromResult(fake.RequestCount == 3), Soon, "the three requests sent");
+        }
+
+        await app.DisposeAsync();
+
+        // Read without the app: what the stopped worker left behind.
+        await using var observer = await QaApp.StartAsync(new Dictionary<string, string?> { ["Modules:Answers"] = "false" }, postgres: database, keyPrefix: prefix);
+        using var redis = await RedisAsync(observer);
+        Assert.That(await SlotsAsync(observer, questionId), Has.Count.EqualTo(3), "finished during shutdown");
+        Assert.That(await GroupIsIdleAsync(redis, observer), Is.True, "and acked before the worker stopped");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task TwoWorkersOnOneGroup_TakeDistinctNames_AndAnswerEachQuestionOnce()
+    {
+        await using var fake = await FakeModel.StartAsync(FakeProtocol.ChatCompletions);
+        var database = await Servers.Postgres.CreateDatabaseAsync();
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        await using var first = await QaApp.StartAsync(FastWorker(fake), postgres: database, keyPrefix: prefix);
+        await using var second = await QaApp.StartAsync(FastWorker(fake), postgres: database, keyPrefix: prefix);
+        using var api = new ApiClient(first.CreateClient());
+        using var redis = await RedisAsync(first);
+
+        var questions = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            questions.Add(await AskAsync(api, $"Question {i} about scheduling: what is priority inversion?", courseId: 2));
+        }
+
+        foreach (var id in questions)
+        {
+            await WaitForAnswersAsync(api, id, 3);
+        }
+
+        await Eventually.TrueAsync(async () => await GroupIsIdleAsync(redis, first), Soon, "every entry acked");
+        var consumers = await redis.GetDatabase().StreamConsumerInfoAsync(prefix + "qa:questions", "answers");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(consumers.Select(c => c.Name.ToString()).ToArray(), Is.Unique.And.Length.EqualTo(2));
+            Assert.That(fake.RequestCount, Is.EqualTo(36), "three requests per question, none twice");
+            foreach (var id in questions)
+            {
+                Assert.That(await SlotsAsync(first, id), Has.Count.EqualTo(3));
+            }
         });
     }
 

@@ -78,7 +78,11 @@ internal static class ModelPipeline
         var backoff = TimeSpan.FromMilliseconds(Math.Min(
             Math.Max(options.RetryDelay.TotalMilliseconds, 50) * Math.Pow(2, Math.Min(outages, 10)),
             options.MaxRetryDelay.TotalMilliseconds));
-        var jittered = backoff * (0.8 + (0.4 * Random.Shared.NextDouble()));
-        return ex is BrokenCircuitException { RetryAfter: { } retryAfter } && retryAfter > jittered ? retryAfter : jittered;
+        var jitter = 0.8 + (0.4 * Random.Shared.NextDouble());
+        // An open circuit knows when it lets a call through again: a little after that, spread so held questions do not
+        // all try at once; waiting longer would only delay the recovery.
+        var broken = (ex is AggregateException aggregate ? aggregate.InnerExceptions : [ex])
+            .OfType<BrokenCircuitException>().FirstOrDefault(b => b.RetryAfter is not null);
+        return broken?.RetryAfter is { } retryAfter ? retryAfter * (jitter + 0.2) : backoff * jitter;
     }
 }
