@@ -274,6 +274,27 @@ public sealed class AnswersPipelineTests
     }
 
     [Test]
+    [CancelAfter(90_000)]
+    public async Task RedisRestartedEmpty_WorkerRecreatesItsGroup_AndQuestionsAskedMeanwhileAreAnswered()
+    {
+        await using var fake = await FakeModel.StartAsync(FakeProtocol.ChatCompletions);
+        await using var server = await RedisServer.StartAsync();
+        var settings = FastWorker(fake).With("Answers:SweepInterval", "00:00:00.300").With("Answers:SweepMinAge", "00:00:01");
+        await using var app = await QaApp.StartAsync(settings, redis: server.ConnectionString + ",connectTimeout=500");
+        using var api = new ApiClient(app.CreateClient());
+        var before = await AskAsync(api, "What is a routing loop?", courseId: 4);
+        await WaitForAnswersAsync(api, before, 3);
+
+        await server.StopAsync();
+        var during = await AskAsync(api, "What does TTL stop?", courseId: 4);
+        await server.StartAsync();
+
+        Assert.That(await WaitForAnswersAsync(api, during, 3, TimeSpan.FromSeconds(40)), Has.Length.EqualTo(3));
+        Assert.That(await SlotsAsync(app, before), Has.Count.EqualTo(3), "nothing asked twice for the earlier question");
+        Assert.That(fake.RequestCount, Is.EqualTo(6));
+    }
+
+    [Test]
     public async Task Restarts_ReuseTheConsumerName_SoTheGroupKeepsOneConsumer()
     {
         var database = await Servers.Postgres.CreateDatabaseAsync();

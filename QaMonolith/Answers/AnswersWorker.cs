@@ -93,12 +93,22 @@ internal sealed class AnswersWorker(
         var nextClaim = time.GetUtcNow();
         RedisValue ownAfter = "0-0";
         var drainingOwn = true;
+        var groupMissing = false;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 Reap();
+                if (groupMissing)
+                {
+                    // Redis came back without its data: the stream and the group start again from nothing, and
+                    // the sweep re-asks the questions whose entries were lost.
+                    await stream.EnsureGroupAsync();
+                    groupMissing = false;
+                    logger.LogWarning("Recreated consumer group {Group} on {Stream}", QuestionStream.Group, (string?)stream.Key);
+                }
+
                 if (time.GetUtcNow() >= nextHeartbeat)
                 {
                     await stream.HeartbeatAsync(consumer, [.. _inFlight.Keys]);
@@ -151,6 +161,7 @@ internal sealed class AnswersWorker(
             }
             catch (Exception ex)
             {
+                groupMissing |= ex is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal);
                 if (failures++ == 0)
                 {
                     logger.LogWarning(ex, "Answers worker could not read {Stream}; retrying with back-off", (string?)stream.Key);
