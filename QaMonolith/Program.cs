@@ -1,3 +1,4 @@
+using QaMonolith.Answers;
 using QaMonolith.Api;
 using QaMonolith.Live;
 using QaMonolith.Shared;
@@ -11,6 +12,11 @@ var modules = builder.AddSharedModule();
 if (modules.Api)
 {
     builder.AddApiModule();
+}
+
+if (modules.Answers)
+{
+    builder.AddAnswersModule();
 }
 
 if (modules.Live)

@@ -40,7 +40,7 @@ public abstract class ApiFixture
     public async Task StartAppAsync()
     {
         // No model answers: these tests count answers exactly, and the Answers module would add its own meanwhile.
-        App = await QaApp.StartAsync(new Dictionary<string, string?> { ["Modules:Answers"] = "false" });
+        App = await QaApp.StartAsync(ApiOnly.Settings());
         Api = new ApiClient(App.CreateClient());
         CourseId = await CourseIdAsync("Databases");
         QuestionId = await AskAsync(CourseId, "What does a B-tree index buy a range query?");

@@ -22,7 +22,7 @@ public sealed class ConcurrencyTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await QaApp.StartAsync();
+        _app = await QaApp.StartAsync(ApiOnly.Settings());
         _api = new ApiClient(_app.CreateClient());
         _courseId = await Lists.CourseIdAsync(_api, "Computer Networks");
     }

@@ -20,8 +20,8 @@ public sealed class CrossProcessCacheTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _appA = await QaApp.StartAsync();
-        _appB = await QaApp.StartAsync(postgres: _appA.PostgresConnectionString, redis: _appA.RedisConnectionString, keyPrefix: _appA.KeyPrefix);
+        _appA = await QaApp.StartAsync(ApiOnly.Settings());
+        _appB = await QaApp.StartAsync(ApiOnly.Settings(), postgres: _appA.PostgresConnectionString, redis: _appA.RedisConnectionString, keyPrefix: _appA.KeyPrefix);
         _a = new ApiClient(_appA.CreateClient());
         _b = new ApiClient(_appB.CreateClient());
         _courseId = await Lists.CourseIdAsync(_a, "Machine Learning");

@@ -16,7 +16,7 @@ public sealed class OrderingTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await QaApp.StartAsync();
+        _app = await QaApp.StartAsync(ApiOnly.Settings());
         _api = new ApiClient(_app.CreateClient());
         _courseId = await Lists.CourseIdAsync(_api, "Databases");
     }

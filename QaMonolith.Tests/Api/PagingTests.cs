@@ -22,7 +22,7 @@ public sealed class PagingTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await QaApp.StartAsync();
+        _app = await QaApp.StartAsync(ApiOnly.Settings());
         _api = new ApiClient(_app.CreateClient());
 
         // Posted all at once: ids and activity times then need not agree, which is what the id tie-break is for.

@@ -22,13 +22,13 @@ public sealed class RateLimitTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await QaApp.StartAsync();
+        _app = await QaApp.StartAsync(ApiOnly.Settings());
         _api = new ApiClient(_app.CreateClient());
-        _quickApp = await QaApp.StartAsync(new Dictionary<string, string?>
+        _quickApp = await QaApp.StartAsync(ApiOnly.Settings(new Dictionary<string, string?>
         {
             ["RateLimits:QuestionInterval"] = QuickInterval.ToString(),
             ["RateLimits:AnswerInterval"] = QuickInterval.ToString(),
-        });
+        }));
         _quick = new ApiClient(_quickApp.CreateClient());
         _courseId = await Lists.CourseIdAsync(_api, "Operating Systems");
     }
@@ -169,7 +169,7 @@ public sealed class RateLimitTests
 
     /// <summary>Three posts per IP per minute, on a real socket: the in-memory test server has no client address.</summary>
     private static Task<QaApp> StartIpLimitedAsync() =>
-        QaApp.StartAsync(new Dictionary<string, string?> { ["RateLimits:PerIpPerMinute"] = "3" }, kestrel: true);
+        QaApp.StartAsync(ApiOnly.Settings(new Dictionary<string, string?> { ["RateLimits:PerIpPerMinute"] = "3" }), kestrel: true);
 
     /// <summary>Where a post of <paramref name="kind"/> goes: the course, or a new question of it.</summary>
     private async Task<long> TargetAsync(ApiClient api, string kind) =>

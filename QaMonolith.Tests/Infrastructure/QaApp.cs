@@ -90,3 +90,18 @@ public sealed class QaApp : WebApplicationFactory<Program>
         }
     }
 }
+
+/// <summary>Settings for tests of the Api itself, which count answers exactly: no model writes any meanwhile.</summary>
+public static class ApiOnly
+{
+    public static Dictionary<string, string?> Settings(IDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Modules:Answers"] = "false" };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+}

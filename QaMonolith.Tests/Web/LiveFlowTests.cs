@@ -5,23 +5,11 @@ using static Microsoft.Playwright.Assertions;
 
 namespace QaMonolith.Tests.Web;
 
-/// <summary>Why <see cref="LiveFlowTests"/> is skipped for now, in one place so that un-ignoring it is one line.</summary>
-internal static class NeedsLive
-{
-    public const string Category = "NeedsLive";
-
-    public const string Reason =
-        "needs the Live module (/ws), built in its own branch, and for the model's answers the Answers module; " +
-        "remove this Ignore when they are merged (LiveClientTests covers the page's side until then)";
-}
-
 /// <summary>
 /// The live flows end to end: real /ws from the Live module, real model answers from the Answers module
 /// (its default Offline provider needs no model server), two browser contexts as two students.
 /// </summary>
 [Category("Browser")]
-[Category(NeedsLive.Category)]
-[Ignore(NeedsLive.Reason)]
 public sealed class LiveFlowTests : BrowserFixture
 {
     private static readonly TimeSpan ModelTime = TimeSpan.FromSeconds(30);
