@@ -160,7 +160,16 @@ public sealed class AnswersPipelineTests
         // Both workers must be in the group before the questions come; on a loaded machine the second may still be
         // opening its blocking connection when the host reports ready.
         await Eventually.TrueAsync(async () =>
-            (await redis.GetDatabase().StreamConsumerInfoAsync(prefix + "qa:questions", "answers")).Length == 2, Soon, "both workers in the group");
+        {
+            try
+            {
+                return (await redis.GetDatabase().StreamConsumerInfoAsync(prefix + "qa:questions", "answers")).Length == 2;
+            }
+            catch (RedisServerException)
+            {
+                return false; // no stream or group yet: the first worker has not made it
+            }
+        }, Soon, "both workers in the group");
 
         var questions = new List<long>();
         for (var i = 0; i < 12; i++)
