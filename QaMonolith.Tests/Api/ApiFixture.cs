@@ -12,7 +12,7 @@ namespace QaMonolith.Tests.Api;
 /// One app for the whole fixture, with a course and a question in it to post to. Every post comes from a user
 /// of its own, because a user may post one question and one answer a minute.
 /// </summary>
-public abstract class ApiFixture
+public abstract class ApiFixture : AppFixture
 {
     /// <summary>What a post goes to: a question of a course, or an answer of a question.</summary>
     public enum Target
@@ -26,10 +26,6 @@ public abstract class ApiFixture
     protected static readonly string[] AnswerFields = ["id", "questionId", "text", "upvotes", "createdAt", "lastActivityAt", "author", "upvotedByMe"];
     protected static readonly string[] PageFields = ["items", "nextCursor"];
 
-    protected QaApp App { get; private set; } = null!;
-
-    protected ApiClient Api { get; private set; } = null!;
-
     /// <summary>The course questions are posted to.</summary>
     protected long CourseId { get; private set; }
 
@@ -37,20 +33,10 @@ public abstract class ApiFixture
     protected long QuestionId { get; private set; }
 
     [OneTimeSetUp]
-    public async Task StartAppAsync()
+    public async Task CreateCourseAndQuestionAsync()
     {
-        // No model answers: these tests count answers exactly, and the Answers module would add its own meanwhile.
-        App = await QaApp.StartAsync(ApiOnly.Settings());
-        Api = new ApiClient(App.CreateClient());
         CourseId = await CourseIdAsync("Databases");
         QuestionId = await AskAsync(CourseId, "What does a B-tree index buy a range query?");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAppAsync()
-    {
-        Api.Dispose();
-        await App.DisposeAsync();
     }
 
     protected async Task<long> CourseIdAsync(string name) =>

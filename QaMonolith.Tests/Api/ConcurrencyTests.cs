@@ -8,30 +8,19 @@ namespace QaMonolith.Tests.Api;
 /// Fifty real requests through the test server at once. The rate limit takes exactly one slot per user, and upvotes
 /// never double-count or lose a vote, whoever races whom.
 /// </summary>
-public sealed class ConcurrencyTests
+public sealed class ConcurrencyTests : AppFixture
 {
     private const int Fifty = 50;
 
-    private QaApp _app = null!;
-    private ApiClient _api = null!;
     private long _courseId;
 
     // The question of each answer a test votes on, to find the answer in its question's list.
     private readonly Dictionary<long, long> _answerQuestions = [];
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task SeedAsync()
     {
-        _app = await QaApp.StartAsync(ApiOnly.Settings());
-        _api = new ApiClient(_app.CreateClient());
-        _courseId = await Lists.CourseIdAsync(_api, "Computer Networks");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
+        _courseId = await Lists.CourseIdAsync(Api, "Computer Networks");
     }
 
     [Test]
@@ -40,7 +29,7 @@ public sealed class ConcurrencyTests
         var user = ApiClient.NewUser();
         var before = await QuestionCountAsync();
 
-        var responses = await AllAtOnceAsync(n => _api.PostQuestionAsync(_courseId, $"Why does TCP need a three-way handshake? ({n})", user));
+        var responses = await AllAtOnceAsync(n => Api.PostQuestionAsync(_courseId, $"Why does TCP need a three-way handshake? ({n})", user));
 
         await RateLimited.AssertCreatedAsync(responses, 1);
         Assert.That(await QuestionCountAsync(), Is.EqualTo(before + 1));
@@ -52,11 +41,11 @@ public sealed class ConcurrencyTests
         var question = await AskAsync();
         var user = ApiClient.NewUser();
 
-        var responses = await AllAtOnceAsync(n => _api.PostAnswerAsync(question, $"To agree on both sequence numbers. ({n})", user));
+        var responses = await AllAtOnceAsync(n => Api.PostAnswerAsync(question, $"To agree on both sequence numbers. ({n})", user));
 
         await RateLimited.AssertCreatedAsync(responses, 1);
-        var stored = await _api.GetJsonAsync($"/api/questions/{question}");
-        var listed = await _api.GetJsonAsync(Lists.Answers(question));
+        var stored = await Api.GetJsonAsync($"/api/questions/{question}");
+        var listed = await Api.GetJsonAsync(Lists.Answers(question));
         Assert.Multiple(() =>
         {
             Assert.That(stored.GetProperty("answerCount").GetInt32(), Is.EqualTo(1));
@@ -69,7 +58,7 @@ public sealed class ConcurrencyTests
     public async Task Upvote_FiftyTimesAtOnceByOneUser_CountsOnce(string kind)
     {
         var id = await VotableAsync(kind);
-        await Lists.VoteAsync(_api, kind, id, ApiClient.NewUser());
+        await Lists.VoteAsync(Api, kind, id, ApiClient.NewUser());
         var user = ApiClient.NewUser();
 
         var states = await VoteAllAtOnceAsync(kind, id, _ => user, up: true);
@@ -111,9 +100,9 @@ public sealed class ConcurrencyTests
     public async Task RemoveUpvote_FiftyTimesAtOnceByOneUser_RemovesOnlyThatVote(string kind)
     {
         var id = await VotableAsync(kind);
-        await Lists.VoteAsync(_api, kind, id, ApiClient.NewUser());
+        await Lists.VoteAsync(Api, kind, id, ApiClient.NewUser());
         var user = ApiClient.NewUser();
-        await Lists.VoteAsync(_api, kind, id, user);
+        await Lists.VoteAsync(Api, kind, id, user);
 
         var states = await VoteAllAtOnceAsync(kind, id, _ => user, up: false);
 
@@ -140,7 +129,7 @@ public sealed class ConcurrencyTests
     /// <summary>Sends fifty votes at once; <paramref name="up"/> null alternates PUT and DELETE.</summary>
     private async Task<IReadOnlyList<(int Upvotes, bool UpvotedByMe)>> VoteAllAtOnceAsync(string kind, long id, Func<int, Guid> user, bool? up)
     {
-        var responses = await AllAtOnceAsync(n => _api.VoteAsync(kind, id, user(n), up ?? n % 2 == 0));
+        var responses = await AllAtOnceAsync(n => Api.VoteAsync(kind, id, user(n), up ?? n % 2 == 0));
         var states = new List<(int, bool)>();
         foreach (var response in responses)
         {
@@ -158,11 +147,11 @@ public sealed class ConcurrencyTests
     {
         if (kind == "questions")
         {
-            return State(await _api.GetJsonAsync($"/api/questions/{id}", user));
+            return State(await Api.GetJsonAsync($"/api/questions/{id}", user));
         }
 
         var question = _answerQuestions[id];
-        var answers = await _api.GetJsonAsync(Lists.Answers(question), user);
+        var answers = await Api.GetJsonAsync(Lists.Answers(question), user);
         return State(answers.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id));
     }
 
@@ -177,14 +166,14 @@ public sealed class ConcurrencyTests
             return question;
         }
 
-        var answer = (await _api.AnswerAsync(question, "Because both sides pick an initial sequence number.")).GetProperty("id").GetInt64();
+        var answer = (await Api.AnswerAsync(question, "Because both sides pick an initial sequence number.")).GetProperty("id").GetInt64();
         _answerQuestions[answer] = question;
         return answer;
     }
 
     private async Task<long> AskAsync() =>
-        (await _api.AskAsync(_courseId, "How does TCP pick its initial sequence number?")).GetProperty("id").GetInt64();
+        (await Api.AskAsync(_courseId, "How does TCP pick its initial sequence number?")).GetProperty("id").GetInt64();
 
     private async Task<int> QuestionCountAsync() =>
-        (await _api.GetJsonAsync($"/api/courses/{_courseId}")).GetProperty("questionCount").GetInt32();
+        (await Api.GetJsonAsync($"/api/courses/{_courseId}")).GetProperty("questionCount").GetInt32();
 }

@@ -7,25 +7,14 @@ namespace QaMonolith.Tests.Api;
 /// to the top of its own list; removing an upvote is not, and nothing else moves. Each test posts its own items
 /// one after another, so posting order is activity order; the tests in a fixture run one at a time.
 /// </summary>
-public sealed class OrderingTests
+public sealed class OrderingTests : AppFixture
 {
-    private QaApp _app = null!;
-    private ApiClient _api = null!;
     private long _courseId;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task SeedAsync()
     {
-        _app = await QaApp.StartAsync(ApiOnly.Settings());
-        _api = new ApiClient(_app.CreateClient());
-        _courseId = await Lists.CourseIdAsync(_api, "Databases");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
+        _courseId = await Lists.CourseIdAsync(Api, "Databases");
     }
 
     [TestCase("questions")]
@@ -34,7 +23,7 @@ public sealed class OrderingTests
     {
         var (list, a, b, c) = await PostThreeAsync(kind);
 
-        var listed = await Lists.FirstPageAsync(_api, list);
+        var listed = await Lists.FirstPageAsync(Api, list);
 
         Assert.That(listed.Take(3).Select(i => i.Id), Is.EqualTo(new[] { c.Id, b.Id, a.Id }));
         Assert.That(listed, Is.EqualTo(Lists.InListOrder(listed)), "lastActivityAt desc, then id desc");
@@ -46,9 +35,9 @@ public sealed class OrderingTests
     {
         var (list, a, b, c) = await PostThreeAsync(kind);
 
-        await Lists.VoteAsync(_api, kind, a.Id, ApiClient.NewUser());
+        await Lists.VoteAsync(Api, kind, a.Id, ApiClient.NewUser());
 
-        var listed = await Lists.FirstPageAsync(_api, list);
+        var listed = await Lists.FirstPageAsync(Api, list);
         Assert.That(listed.Take(3).Select(i => i.Id), Is.EqualTo(new[] { a.Id, c.Id, b.Id }));
         var upvoted = listed[0];
         Assert.Multiple(() =>
@@ -66,12 +55,12 @@ public sealed class OrderingTests
     {
         var (list, a, _, _) = await PostThreeAsync(kind);
         var voter = ApiClient.NewUser();
-        await Lists.VoteAsync(_api, kind, a.Id, voter);
-        var upvoted = (await Lists.FirstPageAsync(_api, list))[0];
+        await Lists.VoteAsync(Api, kind, a.Id, voter);
+        var upvoted = (await Lists.FirstPageAsync(Api, list))[0];
 
-        await Lists.VoteAsync(_api, kind, a.Id, voter, up: false);
+        await Lists.VoteAsync(Api, kind, a.Id, voter, up: false);
 
-        var listed = await Lists.FirstPageAsync(_api, list);
+        var listed = await Lists.FirstPageAsync(Api, list);
         Assert.That(listed[0], Is.EqualTo(upvoted with { Upvotes = 0 }), "still first, with the upvote's activity time");
     }
 
@@ -81,13 +70,13 @@ public sealed class OrderingTests
     {
         var (list, a, b, _) = await PostThreeAsync(kind);
         var voter = ApiClient.NewUser();
-        await Lists.VoteAsync(_api, kind, a.Id, voter);
-        await Lists.VoteAsync(_api, kind, b.Id, ApiClient.NewUser());
-        var before = await Lists.FirstPageAsync(_api, list);
+        await Lists.VoteAsync(Api, kind, a.Id, voter);
+        await Lists.VoteAsync(Api, kind, b.Id, ApiClient.NewUser());
+        var before = await Lists.FirstPageAsync(Api, list);
 
-        await Lists.VoteAsync(_api, kind, a.Id, voter);
+        await Lists.VoteAsync(Api, kind, a.Id, voter);
 
-        var after = await Lists.FirstPageAsync(_api, list);
+        var after = await Lists.FirstPageAsync(Api, list);
         Assert.That(before.Take(2).Select(i => i.Id), Is.EqualTo(new[] { b.Id, a.Id }));
         Assert.That(after, Is.EqualTo(before), "a second PUT by the same user changes nothing");
     }
@@ -95,13 +84,13 @@ public sealed class OrderingTests
     [Test]
     public async Task AnswersAndTheirUpvotes_DoNotMoveTheQuestion()
     {
-        var older = Listed.From(await _api.AskAsync(_courseId, "Is an index scan always faster?"));
-        var newer = Listed.From(await _api.AskAsync(_courseId, "When does the planner choose a hash join?"));
+        var older = Listed.From(await Api.AskAsync(_courseId, "Is an index scan always faster?"));
+        var newer = Listed.From(await Api.AskAsync(_courseId, "When does the planner choose a hash join?"));
 
-        var answer = await _api.AnswerAsync(older.Id, "No: for most of a table a sequential scan wins.");
-        var afterAnswer = await Lists.FirstPageAsync(_api, Lists.Questions(_courseId));
-        await Lists.VoteAsync(_api, "answers", answer.GetProperty("id").GetInt64(), ApiClient.NewUser());
-        var afterUpvote = await Lists.FirstPageAsync(_api, Lists.Questions(_courseId));
+        var answer = await Api.AnswerAsync(older.Id, "No: for most of a table a sequential scan wins.");
+        var afterAnswer = await Lists.FirstPageAsync(Api, Lists.Questions(_courseId));
+        await Lists.VoteAsync(Api, "answers", answer.GetProperty("id").GetInt64(), ApiClient.NewUser());
+        var afterUpvote = await Lists.FirstPageAsync(Api, Lists.Questions(_courseId));
 
         // lastActivityAt is the later of posting and the question's own latest upvote; its answers are not its activity.
         Assert.Multiple(() =>
@@ -117,16 +106,16 @@ public sealed class OrderingTests
     {
         if (kind == "questions")
         {
-            var a = Listed.From(await _api.AskAsync(_courseId, "What does VACUUM reclaim?"));
-            var b = Listed.From(await _api.AskAsync(_courseId, "Why is serializable isolation slower?"));
-            var c = Listed.From(await _api.AskAsync(_courseId, "What is a covering index?"));
+            var a = Listed.From(await Api.AskAsync(_courseId, "What does VACUUM reclaim?"));
+            var b = Listed.From(await Api.AskAsync(_courseId, "Why is serializable isolation slower?"));
+            var c = Listed.From(await Api.AskAsync(_courseId, "What is a covering index?"));
             return (Lists.Questions(_courseId), a, b, c);
         }
 
-        var question = (await _api.AskAsync(_courseId, "How does MVCC avoid read locks?")).GetProperty("id").GetInt64();
-        var x = Listed.From(await _api.AnswerAsync(question, "Readers see a snapshot."));
-        var y = Listed.From(await _api.AnswerAsync(question, "Each row version carries xmin and xmax."));
-        var z = Listed.From(await _api.AnswerAsync(question, "Writers create new versions instead of overwriting."));
+        var question = (await Api.AskAsync(_courseId, "How does MVCC avoid read locks?")).GetProperty("id").GetInt64();
+        var x = Listed.From(await Api.AnswerAsync(question, "Readers see a snapshot."));
+        var y = Listed.From(await Api.AnswerAsync(question, "Each row version carries xmin and xmax."));
+        var z = Listed.From(await Api.AnswerAsync(question, "Writers create new versions instead of overwriting."));
         return (Lists.Answers(question), x, y, z);
     }
 }

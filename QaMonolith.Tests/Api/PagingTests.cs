@@ -8,36 +8,25 @@ namespace QaMonolith.Tests.Api;
 /// Keyset pages: following nextCursor visits a list exactly once, in order, and ends with a null cursor. Every test
 /// reads a course or question of its own, so the order the setup created stays the order to expect.
 /// </summary>
-public sealed class PagingTests
+public sealed class PagingTests : AppFixture
 {
     private const int Many = 45;
 
-    private QaApp _app = null!;
-    private ApiClient _api = null!;
     private long _walkedCourse;
     private IReadOnlyList<Listed> _questions = null!;
     private long _walkedQuestion;
     private IReadOnlyList<Listed> _answers = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task SeedAsync()
     {
-        _app = await QaApp.StartAsync(ApiOnly.Settings());
-        _api = new ApiClient(_app.CreateClient());
 
         // Posted all at once: ids and activity times then need not agree, which is what the id tie-break is for.
-        _walkedCourse = await Lists.CourseIdAsync(_api, "Linear Algebra");
-        _questions = await Lists.AskManyAsync(_api, _walkedCourse, Many);
-        var operatingSystems = await Lists.CourseIdAsync(_api, "Operating Systems");
-        _walkedQuestion = (await _api.AskAsync(operatingSystems, "What does a context switch save?")).GetProperty("id").GetInt64();
-        _answers = await Lists.AnswerManyAsync(_api, _walkedQuestion, Many);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
+        _walkedCourse = await Lists.CourseIdAsync(Api, "Linear Algebra");
+        _questions = await Lists.AskManyAsync(Api, _walkedCourse, Many);
+        var operatingSystems = await Lists.CourseIdAsync(Api, "Operating Systems");
+        _walkedQuestion = (await Api.AskAsync(operatingSystems, "What does a context switch save?")).GetProperty("id").GetInt64();
+        _answers = await Lists.AnswerManyAsync(Api, _walkedQuestion, Many);
     }
 
     [TestCase(20)]
@@ -47,7 +36,7 @@ public sealed class PagingTests
     [TestCase(100)]
     public async Task ListQuestions_WalkingEveryPage_ReturnsEachQuestionOnceInOrder(int limit)
     {
-        var pages = await Lists.WalkAsync(_api, Lists.Questions(_walkedCourse), limit);
+        var pages = await Lists.WalkAsync(Api, Lists.Questions(_walkedCourse), limit);
 
         AssertWalked(pages, _questions, limit);
     }
@@ -57,7 +46,7 @@ public sealed class PagingTests
     [TestCase(15)]
     public async Task ListAnswers_WalkingEveryPage_ReturnsEachAnswerOnceInOrder(int limit)
     {
-        var pages = await Lists.WalkAsync(_api, Lists.Answers(_walkedQuestion), limit);
+        var pages = await Lists.WalkAsync(Api, Lists.Answers(_walkedQuestion), limit);
 
         AssertWalked(pages, _answers, limit);
     }
@@ -65,9 +54,9 @@ public sealed class PagingTests
     [Test]
     public async Task ListQuestions_CourseWithoutQuestions_ReturnsNoItemsAndNoCursor()
     {
-        var course = await Lists.CourseIdAsync(_api, "Computer Networks");
+        var course = await Lists.CourseIdAsync(Api, "Computer Networks");
 
-        var page = await _api.GetJsonAsync(Lists.Questions(course));
+        var page = await Api.GetJsonAsync(Lists.Questions(course));
 
         AssertEmpty(page);
     }
@@ -75,10 +64,10 @@ public sealed class PagingTests
     [Test]
     public async Task ListAnswers_QuestionWithoutAnswers_ReturnsNoItemsAndNoCursor()
     {
-        var course = await Lists.CourseIdAsync(_api, "Databases");
-        var question = (await _api.AskAsync(course, "Is a foreign key indexed automatically?")).GetProperty("id").GetInt64();
+        var course = await Lists.CourseIdAsync(Api, "Databases");
+        var question = (await Api.AskAsync(course, "Is a foreign key indexed automatically?")).GetProperty("id").GetInt64();
 
-        var page = await _api.GetJsonAsync(Lists.Answers(question));
+        var page = await Api.GetJsonAsync(Lists.Answers(question));
 
         AssertEmpty(page);
     }
@@ -86,8 +75,8 @@ public sealed class PagingTests
     [Test]
     public async Task ListQuestions_UpvotesDuringAWalk_NeverRepeatAQuestion()
     {
-        var course = await Lists.CourseIdAsync(_api, "Introduction to Algorithms");
-        var posted = await Lists.AskManyAsync(_api, course, 25);
+        var course = await Lists.CourseIdAsync(Api, "Introduction to Algorithms");
+        var posted = await Lists.AskManyAsync(Api, course, 25);
 
         await AssertUpvotesDuringAWalkAsync(Lists.Questions(course), "questions", posted);
     }
@@ -95,9 +84,9 @@ public sealed class PagingTests
     [Test]
     public async Task ListAnswers_UpvotesDuringAWalk_NeverRepeatAnAnswer()
     {
-        var course = await Lists.CourseIdAsync(_api, "Machine Learning");
-        var question = (await _api.AskAsync(course, "Why does dropout reduce overfitting?")).GetProperty("id").GetInt64();
-        var posted = await Lists.AnswerManyAsync(_api, question, 25);
+        var course = await Lists.CourseIdAsync(Api, "Machine Learning");
+        var question = (await Api.AskAsync(course, "Why does dropout reduce overfitting?")).GetProperty("id").GetInt64();
+        var posted = await Lists.AnswerManyAsync(Api, question, 25);
 
         await AssertUpvotesDuringAWalkAsync(Lists.Answers(question), "answers", posted);
     }
@@ -106,13 +95,13 @@ public sealed class PagingTests
     [TestCase("answers")]
     public async Task Walk_ItemsWithOneActivityTime_ComeByIdDescendingAcrossPages(string kind)
     {
-        var course = await Lists.CourseIdAsync(_api, "Databases");
-        var question = kind == "answers" ? (await _api.AskAsync(course, "When is a hash index useful?")).GetProperty("id").GetInt64() : 0;
+        var course = await Lists.CourseIdAsync(Api, "Databases");
+        var question = kind == "answers" ? (await Api.AskAsync(course, "When is a hash index useful?")).GetProperty("id").GetInt64() : 0;
         var list = kind == "questions" ? Lists.Questions(course) : Lists.Answers(question);
-        var tied = kind == "questions" ? await Lists.AskManyAsync(_api, course, 12) : await Lists.AnswerManyAsync(_api, question, 12);
+        var tied = kind == "questions" ? await Lists.AskManyAsync(Api, course, 12) : await Lists.AnswerManyAsync(Api, question, 12);
         // Rows written in one transaction share now() (the model's answers to a question, say); the API alone cannot
         // make such a tie on demand, so the test makes it in the database.
-        await using (var db = new NpgsqlConnection(_app.PostgresConnectionString))
+        await using (var db = new NpgsqlConnection(App.PostgresConnectionString))
         {
             await db.OpenAsync();
             await using var tie = new NpgsqlCommand($"update {kind} set created_at = @At, last_activity_at = @At where id = any(@Ids)", db);
@@ -123,9 +112,9 @@ public sealed class PagingTests
 
         // A post through the API drops any cached first page, which would still show the old times.
         var latest = kind == "questions"
-            ? Listed.From(await _api.AskAsync(course, "Does a hash index support range scans?"))
-            : Listed.From(await _api.AnswerAsync(question, "For equality lookups only."));
-        var walked = (await Lists.WalkAsync(_api, list, 5)).SelectMany(page => page).ToList();
+            ? Listed.From(await Api.AskAsync(course, "Does a hash index support range scans?"))
+            : Listed.From(await Api.AnswerAsync(question, "For equality lookups only."));
+        var walked = (await Lists.WalkAsync(Api, list, 5)).SelectMany(page => page).ToList();
 
         var mine = tied.Select(i => i.Id).Append(latest.Id).ToHashSet();
         Assert.Multiple(() =>
@@ -147,14 +136,14 @@ public sealed class PagingTests
     private async Task AssertUpvotesDuringAWalkAsync(string list, string kind, IReadOnlyList<Listed> posted)
     {
         var order = Lists.InListOrder(posted);
-        var (first, cursor) = await Lists.PageAsync(_api, list, 10);
+        var (first, cursor) = await Lists.PageAsync(Api, list, 10);
         Assert.That(first, Is.EqualTo(order.Take(10)));
         var seen = order[3];
         var unseen = order[14];
 
-        await Lists.VoteAsync(_api, kind, seen.Id, ApiClient.NewUser());
-        await Lists.VoteAsync(_api, kind, unseen.Id, ApiClient.NewUser());
-        var rest = (await Lists.WalkAsync(_api, list, 10, cursor)).SelectMany(page => page).ToList();
+        await Lists.VoteAsync(Api, kind, seen.Id, ApiClient.NewUser());
+        await Lists.VoteAsync(Api, kind, unseen.Id, ApiClient.NewUser());
+        var rest = (await Lists.WalkAsync(Api, list, 10, cursor)).SelectMany(page => page).ToList();
 
         var walked = first.Concat(rest).Select(i => i.Id).ToList();
         Assert.Multiple(() =>
@@ -163,7 +152,7 @@ public sealed class PagingTests
             Assert.That(walked, Is.EqualTo(order.Select(i => i.Id).Where(id => id != unseen.Id)), "every untouched item once, in order");
             Assert.That(rest.Select(i => i.Id), Does.Not.Contain(unseen.Id), "moved above the cursor");
         });
-        var fresh = await Lists.FirstPageAsync(_api, list);
+        var fresh = await Lists.FirstPageAsync(Api, list);
         Assert.That(fresh.Take(2).Select(i => i.Id), Is.EqualTo(new[] { unseen.Id, seen.Id }));
     }
 
