@@ -1,4 +1,5 @@
 using System.Globalization;
+using QaMonolith.Shared.Redis;
 using StackExchange.Redis;
 
 namespace QaMonolith.Answers;
@@ -70,14 +71,7 @@ internal sealed class BlockingReader(IConfiguration configuration) : IAsyncDispo
             return _connection;
         }
 
-        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
-        options.AbortOnConnectFail = false;
-        options.Protocol = RedisProtocol.Resp2;
-        options.ClientName = "qamonolith-answers-reader";
-        // The block must end before the client gives up on the reply.
-        options.SyncTimeout = options.AsyncTimeout = (int)block.TotalMilliseconds + 5_000;
-        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 3000);
-        return _connection = await ConnectionMultiplexer.ConnectAsync(options);
+        return _connection = await RedisConnection.ConnectBlockingAsync(configuration, "answers-reader", block);
     }
 
     public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ internal static class VoteEndpoints
                 update {Items} set upvotes = upvotes + 1, last_activity_at = greatest(last_activity_at, now())
                 where id = (select {VoteKey} from added) returning upvotes)
             select t.parent_id, exists (select 1 from added) as changed,
-                   coalesce((select upvotes from counted), (select upvotes from {Items} where id = @Id)) as upvotes
+                   (select upvotes from counted) as upvotes
             from target t
             """;
 
@@ -39,14 +39,14 @@ internal static class VoteEndpoints
                 update {Items} set upvotes = upvotes - 1
                 where id = (select {VoteKey} from removed) returning upvotes)
             select t.parent_id, exists (select 1 from removed) as changed,
-                   coalesce((select upvotes from counted), (select upvotes from {Items} where id = @Id)) as upvotes
+                   (select upvotes from counted) as upvotes
             from target t
             """;
 
         public string CountSql { get; } = $"select upvotes from {Items} where id = @Id";
     }
 
-    private sealed record VoteRow(long ParentId, bool Changed, int Upvotes);
+    private sealed record VoteRow(long ParentId, bool Changed, int? Upvotes);
 
     private static readonly Target Questions = new("question", "questions", "question_votes", "question_id", "course_id", CacheScopes.CourseQuestions);
     private static readonly Target Answers = new("answer", "answers", "answer_votes", "answer_id", "question_id", CacheScopes.QuestionAnswers);
@@ -85,18 +85,15 @@ internal static class VoteEndpoints
             return Problems.NotFound(target.Noun, id);
         }
 
-        var upvotes = row.Upvotes;
-        if (row.Changed)
+        if (row is { Changed: true, Upvotes: { } counted })
         {
             await cache.InvalidateAsync(target.ScopeOf(row.ParentId));
-        }
-        else
-        {
-            // A racing request by the same user (a double click) recorded the change while this statement waited for
-            // its vote row; the statement's snapshot predates that commit, so its count would leave the vote out.
-            upvotes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(target.CountSql, new { Id = id }, cancellationToken: cancellationToken));
+            return TypedResults.Ok(new VoteState(counted, upvote));
         }
 
+        // Nothing changed: read the count in a new statement. A racing request by the same user (a double click) may
+        // have recorded the change while this one waited for its vote row, after this statement's snapshot was taken.
+        var upvotes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(target.CountSql, new { Id = id }, cancellationToken: cancellationToken));
         return TypedResults.Ok(new VoteState(upvotes, upvote));
     }
 }

@@ -70,18 +70,8 @@ internal sealed class EventReader(
         base.Dispose();
     }
 
-    private async Task<ConnectionMultiplexer> ConnectAsync(LiveOptions settings)
-    {
-        var config = RedisConnection.Configure(configuration);
-        // RESP2 gives XREAD one reply shape to parse (RESP3 would make it a map).
-        config.Protocol = RedisProtocol.Resp2;
-        config.ClientName += "-live-reader";
-        // A blocked XREAD is a command in flight for the whole BLOCK time; the timeouts must outlast it.
-        var timeout = (int)settings.ReadBlock.TotalMilliseconds + 5_000;
-        config.AsyncTimeout = Math.Max(config.AsyncTimeout, timeout);
-        config.SyncTimeout = Math.Max(config.SyncTimeout, timeout);
-        return await ConnectionMultiplexer.ConnectAsync(config);
-    }
+    private Task<ConnectionMultiplexer> ConnectAsync(LiveOptions settings) =>
+        RedisConnection.ConnectBlockingAsync(configuration, "live-reader", settings.ReadBlock);
 
     /// <summary>
     /// Where to read from: at the first start, the stream's newest id (what came before is history for resumes);

@@ -48,4 +48,20 @@ internal static class RedisConnection
         options.ClientName ??= "qamonolith";
         return options;
     }
+
+    /// <summary>
+    /// A multiplexer of its own for one consumer that must BLOCK (XREAD / XREADGROUP): the shared one would stall
+    /// every other command behind the block. RESP2 gives the stream replies one shape to parse, and the timeouts
+    /// outlast the block, which is a command in flight for its whole length.
+    /// </summary>
+    public static Task<ConnectionMultiplexer> ConnectBlockingAsync(IConfiguration configuration, string role, TimeSpan block)
+    {
+        var options = Configure(configuration);
+        options.Protocol = RedisProtocol.Resp2;
+        options.ClientName += $"-{role}";
+        var timeout = (int)block.TotalMilliseconds + 5_000;
+        options.AsyncTimeout = Math.Max(options.AsyncTimeout, timeout);
+        options.SyncTimeout = Math.Max(options.SyncTimeout, timeout);
+        return ConnectionMultiplexer.ConnectAsync(options);
+    }
 }
