@@ -4,7 +4,12 @@
 # minimal ASP.NET Core app of bench/Ceiling) measured in the same run. Writes a markdown table to bench/results/
 # and prints it. Everything stays on 127.0.0.1 and stops when the script ends.
 #
-# Usage: scripts/bench.sh            (BENCH_DURATION=10 seconds per scenario, BENCH_CONNECTIONS=64)
+# Usage: scripts/bench.sh            (BENCH_DURATION=10 seconds per scenario, BENCH_CONNECTIONS=64,
+#                                     BENCH_SCENARIOS="1 2 2u 3 4 5 5c 6 7 8" to run only some, e.g. "2u 3";
+#                                     BENCH_HOLD=1 keeps the seeded app up for profiling instead)
+# The app runs as the api+web role of a split deployment (Modules__Answers=false): the Answers pipeline is
+# scenario 10 (scripts/bench-answers.sh). In one process, the worker answering the ~10,000 questions scenario 6
+# posts would be what every later scenario measures.
 # Exit status: non-zero when a read scenario saw a non-2xx response or a POST scenario a non-201.
 set -euo pipefail
 
@@ -37,8 +42,9 @@ pg_port=$(services free-port)
 redis_port=$(services free-port)
 app_port=$(services free-port)
 ceiling_port=$(services free-port)
-services postgres-start "$work/postgres" "$pg_port"
-services redis-start "$work/redis" "$redis_port"
+# Durable, as scripts/run.sh and a deployment run them: every commit waits for its fsync.
+services postgres-start "$work/postgres" "$pg_port" durable
+services redis-start "$work/redis" "$redis_port" durable
 
 say "publishing the app and the ceiling in Release"
 dotnet publish "$repo/QaMonolith/QaMonolith.csproj" -c Release -o "$work/app" --nologo -v quiet >"$work/publish.log" 2>&1 ||
@@ -56,6 +62,7 @@ start_ms=$(date +%s%3N)
     export Logging__LogLevel__Default=Warning
     # One client machine posts as many users here; the per-IP ceiling would be the only thing measured.
     export RateLimits__PerIpPerMinute=0
+    export Modules__Answers=false
     exec ./QaMonolith
 ) >"$work/app.log" 2>&1 &
 app_pid=$!
@@ -91,6 +98,14 @@ run() {
         sed -n 's/^BENCH rps=\([^ ]*\) p50=\([^ ]*\) p99=\([^ ]*\) requests=\([^ ]*\) non2xx=\([^ ]*\) socket_errors=\([^ ]*\)$/\1 \2 \3 \4 \5 \6/p'
 }
 
+if [[ -n ${BENCH_HOLD:-} ]]; then
+    # For profiling: the seeded app stays up (dotnet-counters, dotnet-trace, psql, wrk by hand) until killed.
+    say "holding: app $base (pid $app_pid), ceiling http://127.0.0.1:$ceiling_port, postgres port $pg_port, redis port $redis_port, cursor $cursor"
+    sleep infinity &
+    pids+=("$!")
+    wait "$!"
+fi
+
 say "warming up"
 run "$base/api/courses/1/questions" "" 3 >/dev/null
 run "$base/api/courses" "" 2 >/dev/null
@@ -105,10 +120,12 @@ measure_ceiling() {
     ceiling_rps+=("$r")
 }
 
-# scenario NAME URL SCRIPT MIN_RATIO MAX_P99_MS KIND(read|write|page)
+# scenario KEY NAME URL SCRIPT MIN_RATIO MAX_P99_MS KIND(read|write|page)
 results=()
+only=" ${BENCH_SCENARIOS:-1 2 2u 3 4 5 5c 6 7 8} "
 scenario() {
-    local name=$1 url=$2 script=$3 ratio=$4 p99max=$5 kind=$6 out
+    local key=$1 name=$2 url=$3 script=$4 ratio=$5 p99max=$6 kind=$7 out
+    [[ $only == *" $key "* ]] || return 0
     if [[ $kind == page ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "$url") != 200 ]]; then
         results+=("$name|n/a|||||$ratio / $p99max ms|not built yet (the Web module)")
         return
@@ -118,16 +135,16 @@ scenario() {
 }
 
 measure_ceiling
-scenario "1 GET /api/courses" "$base/api/courses" "" 0.60 5 read
-scenario "2 GET hot course, first page" "$base/api/courses/1/questions" "" 0.60 5 read
-scenario "2 GET hot course, first page, X-User-Id" "$base/api/courses/1/questions" get_user.lua 0.60 5 read
-scenario "3 GET hot course, page 200" "$base/api/courses/1/questions?cursor=$cursor" "" 0.40 10 read
-scenario "4 GET answers of many questions" "$base/api/questions/1/answers" answers.lua 0.40 10 read
-scenario "5 GET /" "$base/" "" 0.60 5 page
-scenario "5 GET /courses/1" "$base/courses/1" "" 0.60 5 page
-scenario "6 POST question, new user each" "$base/" post_question.lua 0.10 25 write
-scenario "7 PUT upvote, random user and question" "$base/" upvote.lua 0.15 20 write
-scenario "8 mixed 90/8/2" "$base/" mixed.lua "" "" write
+scenario 1 "1 GET /api/courses" "$base/api/courses" "" 0.60 5 read
+scenario 2 "2 GET hot course, first page" "$base/api/courses/1/questions" "" 0.60 5 read
+scenario 2u "2 GET hot course, first page, X-User-Id" "$base/api/courses/1/questions" get_user.lua 0.60 5 read
+scenario 3 "3 GET hot course, page 200" "$base/api/courses/1/questions?cursor=$cursor" "" 0.40 10 read
+scenario 4 "4 GET answers of many questions" "$base/api/questions/1/answers" answers.lua 0.40 10 read
+scenario 5 "5 GET /" "$base/" "" 0.60 5 page
+scenario 5c "5 GET /courses/1" "$base/courses/1" "" 0.60 5 page
+scenario 6 "6 POST question, new user each" "$base/" post_question.lua 0.10 25 write
+scenario 7 "7 PUT upvote, random user and question" "$base/" upvote.lua 0.15 20 write
+scenario 8 "8 mixed 90/8/2" "$base/" mixed.lua 0.40 10 write
 measure_ceiling
 
 ceiling=$(awk -v a="${ceiling_rps[0]}" -v b="${ceiling_rps[1]}" 'BEGIN { printf "%.0f", (a + b) / 2 }')

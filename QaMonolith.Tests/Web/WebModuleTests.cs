@@ -57,6 +57,43 @@ public sealed partial class WebModuleTests
         Assert.That(response.Headers.ETag, Is.Not.Null);
     }
 
+    [TestCase("/")]
+    [TestCase("/questions/42")]
+    [TestCase("/js/api.js")]
+    public async Task Revalidation_WithTheETag_Is304WithoutABody_AndHeadHasNoBody(string path)
+    {
+        using var first = await _client.GetAsync(path);
+        var etag = first.Headers.ETag!;
+        var length = (await first.Content.ReadAsByteArrayAsync()).Length;
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, path);
+        again.Headers.IfNoneMatch.Add(etag);
+        using var notModified = await _client.SendAsync(again);
+        using var stale = new HttpRequestMessage(HttpMethod.Get, path);
+        stale.Headers.IfNoneMatch.ParseAdd("\"not-this-one\"");
+        using var changed = await _client.SendAsync(stale);
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
+        Assert.That(length, Is.Positive);
+        Assert.That(notModified.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+        Assert.That(await notModified.Content.ReadAsByteArrayAsync(), Is.Empty);
+        Assert.That(changed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await changed.Content.ReadAsByteArrayAsync()).Length, Is.EqualTo(length));
+        Assert.That(head.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(head.Content.Headers.ContentLength, Is.EqualTo(length));
+        Assert.That(await head.Content.ReadAsByteArrayAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Files_AreServedByteForByte_AsTheyAreInWwwroot()
+    {
+        foreach (var file in Directory.EnumerateFiles(WebRoot, "*", SearchOption.AllDirectories))
+        {
+            var path = "/" + Path.GetRelativePath(WebRoot, file).Replace('\\', '/');
+            Assert.That(await _client.GetByteArrayAsync(path), Is.EqualTo(await File.ReadAllBytesAsync(file)), path);
+        }
+    }
+
     [TestCase("/courses/abc")]
     [TestCase("/questions/1.5")]
     [TestCase("/courses/3/extra")]

@@ -34,7 +34,6 @@ internal static class AnswerEndpoints
 
     private const string QuestionExistsSql = "select exists (select 1 from questions where id = @Id)";
 
-    private const string VotedSql = "select answer_id from answer_votes where user_id = @UserId and answer_id = any(@Ids)";
 
     // The answers_count trigger bumps the question's answer_count in this same transaction.
     private const string InsertSql = $"""
@@ -86,7 +85,7 @@ internal static class AnswerEndpoints
     }
 
     private static async Task<Results<Ok<Page<Answer>>, ProblemHttpResult>> ListAnswers(
-        string questionId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
+        string questionId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, ReaderVotes votes, CancellationToken cancellationToken)
     {
         if (!ListRequest.TryParse(questionId, "questionId", CursorScopes.Question, limit, cursor, request, out var list, out var problem))
         {
@@ -100,18 +99,18 @@ internal static class AnswerEndpoints
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken));
         }
 
-        var rows = list.After is { } after
-            ? await ListRequest.UnlessParentMissingAsync(
-                LoadAsync(db, NextPageSql, new { QuestionId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, cancellationToken), QuestionExists)
-            : await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), ct => ListRequest.UnlessParentMissingAsync(
-                LoadAsync(db, FirstPageSql, new { QuestionId = id, Take = ListRequest.CachedRows }, ct), QuestionExists), rows => rows.Count + 1, cancellationToken);
+        // Every page of the list is cached under its scope, so the write that changes the list drops them all.
+        var rows = await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), list.After is null ? "" : $"{list.Limit}:{cursor}", ct => ListRequest.UnlessParentMissingAsync(
+            list.After is { } after
+                ? LoadAsync(db, NextPageSql, new { QuestionId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, ct)
+                : LoadAsync(db, FirstPageSql, new { QuestionId = id, Take = ListRequest.CachedRows }, ct), QuestionExists), rows => rows.Count + 1, cancellationToken);
         if (rows is null)
         {
             return Problems.NotFound("question", id);
         }
 
         var page = Page<Answer>.Slice(rows, list.Limit, a => new Cursor(CursorScopes.Question, id, a.LastActivityAt, a.Id));
-        var voted = await list.VotedAsync(db, VotedSql, [.. page.Items.Select(a => a.Id)], cancellationToken);
+        var voted = await votes.AmongAsync(list.User, answers: true, [.. page.Items.Select(a => a.Id)], cancellationToken);
         return TypedResults.Ok(voted.Count == 0 ? page : page with { Items = [.. page.Items.Select(a => a with { UpvotedByMe = voted.Contains(a.Id) })] });
     }
 

@@ -11,6 +11,7 @@ internal static class ApiModule
         services.AddHostedService(sp => sp.GetRequiredService<PageCache>());
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PostWriter>();
+        services.AddSingleton<ReaderVotes>();
         services.AddOpenApi(options => options.AddOperationTransformer(OpenApiInputs.DescribeAsync));
     }
 

@@ -8,24 +8,37 @@ using StackExchange.Redis;
 namespace QaMonolith.Api;
 
 /// <summary>
-/// The read models worth caching (the course list, each list's first page), dropped precisely by the writes that
-/// change them: the writer drops its own copy before answering, and tells every other process over the
-/// <see cref="CacheScopes.Channel"/> channel. A process that cannot hear that channel (Redis down) bypasses the
-/// cache, and clears it when the connection returns, because it may have missed a message.
+/// The read models worth caching (the course list, the pages of each list, each reader's own upvotes), dropped
+/// precisely by the writes that change them: the writer drops its own copy before answering, and tells every other
+/// process over the <see cref="CacheScopes.Channel"/> channel. A process that cannot hear that channel (Redis down)
+/// bypasses the cache, and forgets it when the connection returns, because it may have missed a message.
 /// </summary>
+/// <remarks>
+/// Entries live under a scope (a list, a reader) and a key within it (the page). A drop stamps the scope with the
+/// next tick of a clock; an entry is served only if its load began at or after the scope's last drop, so a load
+/// that raced a write can never store what the write changed, and every page of a scope goes with one drop. Drop
+/// stamps older than the time to live are forgotten: every entry loaded before them has expired by then.
+/// </remarks>
 internal sealed class PageCache : IHostedService, IDisposable
 {
+    private sealed record Entry(object Value, long Tick);
+
     private readonly MemoryCache _cache;
-    private readonly ConcurrentDictionary<string, long> _generations = new();
+    private readonly ConcurrentDictionary<string, (long Tick, long At)> _drops = new();
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisChannel _channel;
     private readonly TimeSpan _ttl;
+    private readonly TimeProvider _time;
     private readonly ILogger<PageCache> _logger;
+    private long _clock;
+    private long _floor;
+    private long _nextPrune;
 
-    public PageCache(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ApiOptions> options, ILogger<PageCache> logger)
+    public PageCache(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ApiOptions> options, TimeProvider time, ILogger<PageCache> logger)
     {
         _redis = redis;
         _logger = logger;
+        _time = time;
         _ttl = options.Value.CacheTtl;
         _channel = keys.Channel(CacheScopes.Channel);
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, options.Value.CacheItems) });
@@ -45,11 +58,16 @@ internal sealed class PageCache : IHostedService, IDisposable
         }
     }
 
+    /// <inheritdoc cref="GetOrLoadAsync{T}(string, string, Func{CancellationToken, Task{T}}, Func{T, int}, CancellationToken)"/>
+    public ValueTask<T?> GetOrLoadAsync<T>(string scope, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf, CancellationToken cancellationToken)
+        where T : class => GetOrLoadAsync(scope, "", load, sizeOf, cancellationToken);
+
     /// <summary>
-    /// The cached value of <paramref name="scope"/>, or what <paramref name="load"/> returns. A null load (the list's
-    /// parent does not exist) is returned but never stored, so made-up ids cannot fill the cache.
+    /// The cached value of <paramref name="key"/> in <paramref name="scope"/>, or what <paramref name="load"/>
+    /// returns. A null load (the list's parent does not exist) is returned but never stored, so made-up ids cannot
+    /// fill the cache.
     /// </summary>
-    public async ValueTask<T?> GetOrLoadAsync<T>(string scope, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf, CancellationToken cancellationToken)
+    public async ValueTask<T?> GetOrLoadAsync<T>(string scope, string key, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf, CancellationToken cancellationToken)
         where T : class
     {
         if (!_redis.IsConnected)
@@ -57,22 +75,19 @@ internal sealed class PageCache : IHostedService, IDisposable
             return await load(cancellationToken);
         }
 
-        if (_cache.TryGetValue(scope, out T? cached) && cached is not null)
+        var cacheKey = key.Length == 0 ? scope : string.Concat(scope, "\u001f", key);
+        if (_cache.TryGetValue(cacheKey, out Entry? cached) && cached is not null && IsCurrent(scope, cached.Tick))
         {
-            return cached;
+            return (T)cached.Value;
         }
 
-        // A write that lands while we load bumps the generation; storing our (older) result then would undo it.
-        var generation = _generations.GetValueOrDefault(scope);
+        var tick = Volatile.Read(ref _clock);
+        var started = _time.GetUtcNow();
         var value = await load(cancellationToken);
-        if (value is not null && _generations.GetValueOrDefault(scope) == generation && _redis.IsConnected)
+        if (value is not null && IsCurrent(scope, tick) && _redis.IsConnected)
         {
-            _cache.Set(scope, value, new MemoryCacheEntryOptions { Size = Math.Max(1, sizeOf(value)), AbsoluteExpirationRelativeToNow = _ttl });
-            // An invalidation between the check and the Set would otherwise be undone by it.
-            if (_generations.GetValueOrDefault(scope) != generation)
-            {
-                _cache.Remove(scope);
-            }
+            // Expiry counts from the load's start: what the prune of old drop stamps relies on.
+            _cache.Set(cacheKey, new Entry(value, tick), new MemoryCacheEntryOptions { Size = Math.Max(1, sizeOf(value)), AbsoluteExpiration = started + _ttl });
         }
 
         return value;
@@ -100,19 +115,37 @@ internal sealed class PageCache : IHostedService, IDisposable
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    private bool IsCurrent(string scope, long tick) =>
+        tick >= Volatile.Read(ref _floor) && (!_drops.TryGetValue(scope, out var drop) || tick >= drop.Tick);
+
     private void Drop(string scope)
     {
-        _generations.AddOrUpdate(scope, 1, (_, generation) => generation + 1);
+        var now = _time.GetUtcNow().UtcTicks;
+        _drops[scope] = (Interlocked.Increment(ref _clock), now);
         _cache.Remove(scope);
+        if (now >= Volatile.Read(ref _nextPrune))
+        {
+            Prune(now);
+        }
+    }
+
+    /// <summary>Forgets drop stamps older than the time to live; every entry they could still veto has expired.</summary>
+    private void Prune(long now)
+    {
+        Volatile.Write(ref _nextPrune, now + _ttl.Ticks);
+        var horizon = now - _ttl.Ticks - TimeSpan.TicksPerSecond;
+        foreach (var (scope, drop) in _drops)
+        {
+            if (drop.At < horizon)
+            {
+                _drops.TryRemove(new KeyValuePair<string, (long, long)>(scope, drop));
+            }
+        }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        foreach (var scope in _generations.Keys)
-        {
-            Drop(scope);
-        }
-
+        Volatile.Write(ref _floor, Interlocked.Increment(ref _clock));
         _cache.Clear();
     }
 

@@ -65,16 +65,4 @@ internal sealed record ListRequest(long ParentId, int Limit, Cursor? After, Guid
         var loaded = await rows;
         return loaded.Count > 0 || await parentExists() ? loaded : null;
     }
-
-    /// <summary>The ids among <paramref name="ids"/> the reader has upvoted; <paramref name="sql"/> takes @UserId and @Ids.</summary>
-    public async Task<HashSet<long>> VotedAsync(NpgsqlDataSource db, string sql, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
-    {
-        if (User is not { } user || ids.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<long>(new CommandDefinition(sql, new { UserId = user, Ids = ids.ToArray() }, cancellationToken: cancellationToken))).ToHashSet();
-    }
 }

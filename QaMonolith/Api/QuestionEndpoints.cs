@@ -34,7 +34,6 @@ internal static class QuestionEndpoints
         where id = @Id
         """;
 
-    private const string VotedSql = "select question_id from question_votes where user_id = @UserId and question_id = any(@Ids)";
 
     private const string InsertSql = """
         with course as (select id, name from courses where id = @CourseId),
@@ -65,7 +64,7 @@ internal static class QuestionEndpoints
     }
 
     private static async Task<Results<Ok<Page<Question>>, ProblemHttpResult>> ListQuestions(
-        string courseId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, CancellationToken cancellationToken)
+        string courseId, string? limit, string? cursor, HttpRequest request, NpgsqlDataSource db, PageCache cache, ReaderVotes votes, CancellationToken cancellationToken)
     {
         if (!ListRequest.TryParse(courseId, "courseId", CursorScopes.Course, limit, cursor, request, out var list, out var problem))
         {
@@ -74,18 +73,18 @@ internal static class QuestionEndpoints
 
         var id = list.ParentId;
         Task<bool> CourseExists() => CourseEndpoints.ExistsAsync(db, cache, id, cancellationToken);
-        var rows = list.After is { } after
-            ? await ListRequest.UnlessParentMissingAsync(
-                LoadAsync(db, NextPageSql, new { CourseId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, cancellationToken), CourseExists)
-            : await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), ct => ListRequest.UnlessParentMissingAsync(
-                LoadAsync(db, FirstPageSql, new { CourseId = id, Take = ListRequest.CachedRows }, ct), CourseExists), rows => rows.Count + 1, cancellationToken);
+        // Every page of the list is cached under its scope, so the write that changes the list drops them all.
+        var rows = await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), list.After is null ? "" : $"{list.Limit}:{cursor}", ct => ListRequest.UnlessParentMissingAsync(
+            list.After is { } after
+                ? LoadAsync(db, NextPageSql, new { CourseId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, ct)
+                : LoadAsync(db, FirstPageSql, new { CourseId = id, Take = ListRequest.CachedRows }, ct), CourseExists), rows => rows.Count + 1, cancellationToken);
         if (rows is null)
         {
             return Problems.NotFound("course", id);
         }
 
         var page = Page<Question>.Slice(rows, list.Limit, q => new Cursor(CursorScopes.Course, id, q.LastActivityAt, q.Id));
-        var voted = await list.VotedAsync(db, VotedSql, [.. page.Items.Select(q => q.Id)], cancellationToken);
+        var voted = await votes.AmongAsync(list.User, answers: false, [.. page.Items.Select(q => q.Id)], cancellationToken);
         return TypedResults.Ok(voted.Count == 0 ? page : page with { Items = [.. page.Items.Select(q => q with { UpvotedByMe = voted.Contains(q.Id) })] });
     }
 

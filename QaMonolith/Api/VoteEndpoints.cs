@@ -87,7 +87,7 @@ internal static class VoteEndpoints
 
         if (row is { Changed: true, Upvotes: { } counted })
         {
-            await cache.InvalidateAsync(target.ScopeOf(row.ParentId));
+            await cache.InvalidateAsync(target.ScopeOf(row.ParentId), CacheScopes.ReaderVotes(user!.Value));
             return TypedResults.Ok(new VoteState(counted, upvote));
         }
 

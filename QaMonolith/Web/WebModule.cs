@@ -8,7 +8,8 @@ namespace QaMonolith.Web;
 /// </summary>
 internal static class WebModule
 {
-    // Each page is one HTML file; its script reads the id from the address and loads the rest over REST.
+    // Each page is one HTML file; its script reads the id from the address and loads the rest over REST. The
+    // pages and assets are endpoints served from memory (WebFiles), with a strong ETag and no-cache.
     private static readonly (string Pattern, string File)[] Pages =
     [
         ("/", "index.html"),
@@ -27,17 +28,23 @@ internal static class WebModule
                 $"The Web module needs wwwroot/{Pages[0].File} under the content root {builder.Environment.ContentRootPath}; " +
                 "it is copied there by the build. Rebuild, or set Modules__Web=false in a process that serves no pages.");
         }
+
+        builder.Services.AddSingleton(WebFiles.Load(webRoot));
     }
 
     public static void MapWebModule(this WebApplication app)
     {
-        var files = new StaticFileOptions { OnPrepareResponse = context => SecurityHeaders.Apply(context.Context.Response) };
-        app.UseStaticFiles(files);
-        foreach (var (pattern, file) in Pages)
+        var web = app.Services.GetRequiredService<WebFiles>();
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        foreach (var (path, file) in web.Files)
         {
-            // A fallback endpoint hands the request to the static file middleware, which serves the page with the
-            // same headers, ETag and HEAD support as every other file.
-            app.MapFallbackToFile(pattern, file, files);
+            app.MapMethods("/" + path, methods, (HttpContext context) => WebFiles.Serve(context, file)).ExcludeFromDescription();
+        }
+
+        foreach (var (pattern, name) in Pages)
+        {
+            var page = web.Files[name];
+            app.MapMethods(pattern, methods, (HttpContext context) => WebFiles.Serve(context, page)).ExcludeFromDescription();
         }
     }
 }

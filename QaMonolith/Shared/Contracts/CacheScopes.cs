@@ -13,4 +13,7 @@ internal static class CacheScopes
     public static string CourseQuestions(long courseId) => $"course:{courseId}";
 
     public static string QuestionAnswers(long questionId) => $"question:{questionId}";
+
+    /// <summary>One reader's own upvotes; only that reader's votes change them.</summary>
+    public static string ReaderVotes(Guid userId) => $"votes:{userId:N}";
 }
