@@ -23,8 +23,11 @@ internal sealed class PageCache : IHostedService, IDisposable
 {
     private sealed record Entry(object Value, long Tick);
 
+    private sealed record Flight(long Tick, Task<object?> Value);
+
     private readonly MemoryCache _cache;
     private readonly ConcurrentDictionary<string, (long Tick, long At)> _drops = new();
+    private readonly ConcurrentDictionary<string, Flight> _flights = new();
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisChannel _channel;
     private readonly TimeSpan _ttl;
@@ -81,9 +84,31 @@ internal sealed class PageCache : IHostedService, IDisposable
             return (T)cached.Value;
         }
 
+        // One load per key at a time: the readers that miss together (a hot list right after a write) share it,
+        // unless a drop came after it began. It runs to the end even if its first reader goes away.
+        if (_flights.TryGetValue(cacheKey, out var flight) && IsCurrent(scope, flight.Tick))
+        {
+            return (T?)await flight.Value.WaitAsync(cancellationToken);
+        }
+
         var tick = Volatile.Read(ref _clock);
+        var mine = new Flight(tick, LoadAsync(scope, cacheKey, tick, load, sizeOf));
+        _flights[cacheKey] = mine;
+        try
+        {
+            return (T?)await mine.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _flights.TryRemove(new KeyValuePair<string, Flight>(cacheKey, mine));
+        }
+    }
+
+    private async Task<object?> LoadAsync<T>(string scope, string cacheKey, long tick, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf)
+        where T : class
+    {
         var started = _time.GetUtcNow();
-        var value = await load(cancellationToken);
+        var value = await load(CancellationToken.None);
         if (value is not null && IsCurrent(scope, tick) && _redis.IsConnected)
         {
             // Expiry counts from the load's start: what the prune of old drop stamps relies on.

@@ -57,8 +57,10 @@ internal static class SharedModule
 
     /// <summary>
     /// Every request runs the same handful of statements, so let Npgsql prepare them on the server after two uses;
-    /// and no session state survives a request, so a returned connection need not be reset. A setting given in the
-    /// connection string wins.
+    /// and no session state survives a request, so a returned connection need not be reset. At most 30 connections
+    /// a process (Npgsql's default is 100, PostgreSQL's max_connections also 100): on two cores, 16 and 100 served
+    /// the same POST load (scripts/bench.sh, REFLECTION.md), and three processes of 30 still fit one server's limit.
+    /// A setting given in the connection string wins.
     /// </summary>
     private static string WithDefaults(string connectionString)
     {
@@ -67,6 +69,11 @@ internal static class SharedModule
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = 32;
+        }
+
+        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("Max Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        {
+            builder.MaxPoolSize = 30;
         }
 
         if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
