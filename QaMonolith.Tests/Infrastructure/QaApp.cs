@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace QaMonolith.Tests.Infrastructure;
@@ -14,6 +15,7 @@ namespace QaMonolith.Tests.Infrastructure;
 public sealed class QaApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private List<ServiceDescriptor> _registrations = [];
 
     private QaApp(Dictionary<string, string?> settings, bool kestrel)
     {
@@ -79,6 +81,9 @@ public sealed class QaApp : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>Every service the app registered, as Program.cs left the collection.</summary>
+    public IReadOnlyList<ServiceDescriptor> Registrations => _registrations;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -88,6 +93,8 @@ public sealed class QaApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => _registrations = [.. services]);
     }
 }
 

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace QaMonolith.Tests.Infrastructure;
+
+/// <summary>The image's file system as the Dockerfile builds it: the final stage's working folder, entry point and environment.</summary>
+internal sealed record BuiltImage(Dockerfile Dockerfile, string WorkDir, string[] Entrypoint, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Starts the entry point on this machine, as the container would, with the image's ENV plus <paramref name="environment"/>.</summary>
+    public Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string name)
+    {
+        var env = new Dictionary<string, string>(Environment);
+        foreach (var (key, value) in environment)
+        {
+            env[key] = value;
+        }
+
+        return AppProcess.StartAsync(Entrypoint[0], Entrypoint[1..], WorkDir, env, name);
+    }
+}
+
+/// <summary>
+/// Replays the repository's Dockerfile without a Docker engine: each stage's WORKDIR, COPY (from the build context,
+/// honouring .dockerignore, or <c>--from</c> an earlier stage), ENV and RUN, with the stage's absolute paths mapped
+/// under a folder of its own. RUN commands run exactly as written (only their absolute paths are mapped), so the
+/// restore and publish here are the image's. Done once per test run; the tests that need the published app share it.
+/// </summary>
+internal static partial class ImageBuild
+{
+    private static readonly Lazy<Task<BuiltImage>> s_image = new(BuildAsync);
+
+    public static Task<BuiltImage> ImageAsync() => s_image.Value;
+
+    private static async Task<BuiltImage> BuildAsync()
+    {
+        var dockerfile = Dockerfile.Read(Path.Combine(Repo.Root, "Dockerfile"));
+        var ignore = DockerIgnore.Read(Path.Combine(Repo.Root, ".dockerignore"));
+        var roots = new Dictionary<string, string>();
+        StageState? last = null;
+        for (var i = 0; i < dockerfile.Stages.Count; i++)
+        {
+            var stage = dockerfile.Stages[i];
+            var root = Path.Combine(Servers.Root, "image", $"stage{i}");
+            Directory.CreateDirectory(root);
+            if (stage.Name is not null)
+            {
+                roots[stage.Name] = root;
+            }
+
+            last = await ReplayAsync(stage, root, roots, ignore);
+        }
+
+        var entrypoint = dockerfile.Final.All("ENTRYPOINT").Last().ExecForm
+            ?? throw new InvalidOperationException("ENTRYPOINT must use the exec form");
+        return new BuiltImage(dockerfile, last!.WorkDir, entrypoint, dockerfile.Final.Environment());
+    }
+
+    private sealed record StageState(string WorkDir);
+
+    private static async Task<StageState> ReplayAsync(DockerStage stage, string root, Dictionary<string, string> roots, DockerIgnore ignore)
+    {
+        var workDir = root;
+        var env = new Dictionary<string, string>();
+        foreach (var instruction in stage.Instructions)
+        {
+            switch (instruction.Keyword)
+            {
+                case "WORKDIR":
+                    workDir = Map(root, workDir, instruction.Arguments);
+                    Directory.CreateDirectory(workDir);
+                    break;
+                case "ENV":
+                    foreach (var (key, value) in new DockerStage(stage.Image, null, [instruction]).Environment())
+                    {
+                        env[key] = value;
+                    }
+
+                    break;
+                case "COPY":
+                    Copy(instruction, root, workDir, roots, ignore);
+                    break;
+                case "RUN":
+                    await RunAsync(MapAbsolutePaths(root, instruction.Arguments), workDir, env);
+                    break;
+            }
+        }
+
+        return new StageState(workDir);
+    }
+
+    private static void Copy(DockerInstruction instruction, string root, string workDir, Dictionary<string, string> roots, DockerIgnore ignore)
+    {
+        var words = instruction.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var from = words.FirstOrDefault(w => w.StartsWith("--from=", StringComparison.Ordinal))?["--from=".Length..];
+        var paths = words.Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var destination = Map(root, workDir, paths[^1]);
+        foreach (var source in paths[..^1])
+        {
+            var path = from is null ? Path.Combine(Repo.Root, source) : Map(roots[from], roots[from], source);
+            if (Directory.Exists(path))
+            {
+                CopyTree(path, destination, from is null ? ignore : DockerIgnore.None, from is null ? Path.GetRelativePath(Repo.Root, path) : "");
+            }
+            else if (File.Exists(path))
+            {
+                var target = paths[^1].EndsWith('/') || paths.Length > 2 ? Path.Combine(destination, Path.GetFileName(path)) : destination;
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(path, target, overwrite: true);
+            }
+            else
+            {
+                throw new FileNotFoundException($"COPY source {source} does not exist", path);
+            }
+        }
+    }
+
+    private static void CopyTree(string source, string destination, DockerIgnore ignore, string relativeRoot)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (ignore.Excludes(Path.Combine(relativeRoot, relative)))
+            {
+                continue;
+            }
+
+            var target = Path.Combine(destination, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+    }
+
+    private static async Task RunAsync(string command, string workDir, Dictionary<string, string> env)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", command])
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in env)
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"RUN {command} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    /// <summary>A path inside the stage: absolute ones under its root, relative ones under the working folder.</summary>
+    private static string Map(string root, string workDir, string path) =>
+        Path.GetFullPath(path.StartsWith('/') ? Path.Combine(root, path.TrimStart('/')) : Path.Combine(workDir, path));
+
+    /// <summary>Absolute paths in a RUN command (<c>-o /app</c>) moved under the stage's root; nothing else changes.</summary>
+    private static string MapAbsolutePaths(string root, string command) =>
+        AbsolutePath().Replace(command, m => root + m.Value);
+
+    [GeneratedRegex(@"(?<=(^|\s))/[\w.-][\w./-]*")]
+    private static partial Regex AbsolutePath();
+}
+
+/// <summary>The .dockerignore patterns this repository uses: <c>**/name</c> (any segment) and <c>path</c> (from the root).</summary>
+internal sealed class DockerIgnore(IReadOnlyList<string> patterns)
+{
+    public static readonly DockerIgnore None = new([]);
+
+    public static DockerIgnore Read(string path) => File.Exists(path)
+        ? new([.. File.ReadAllLines(path).Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#'))])
+        : None;
+
+    public bool Excludes(string relativePath)
+    {
+        var segments = relativePath.Split(Path.DirectorySeparatorChar);
+        foreach (var pattern in patterns)
+        {
+            if (pattern.StartsWith("**/", StringComparison.Ordinal))
+            {
+                if (segments.Contains(pattern[3..]))
+                {
+                    return true;
+                }
+            }
+            else if (relativePath == pattern || relativePath.StartsWith(pattern + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
