@@ -1,19 +1,18 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using k8s.Models;
 using QaMonolith.Tests.Infrastructure;
 
 namespace QaMonolith.Tests.Deploy;
 
 /// <summary>What a pod of the set would see: its environment, its ports, the settings it runs with.</summary>
-internal static partial class PodSpecs
+internal static class PodSpecs
 {
     public static readonly string[] ModuleNames = ["Api", "Answers", "Live", "Web"];
 
     /// <summary>The port the image listens on: the Dockerfile's EXPOSE.</summary>
     public static int ImagePort { get; } = int.Parse(
-        ExposeLine().Match(File.ReadAllText(Path.Combine(Repo.Root, "Dockerfile"))).Groups[1].Value, CultureInfo.InvariantCulture);
+        Dockerfile.Read(Path.Combine(Repo.Root, "Dockerfile")).Final.All("EXPOSE").Single().Arguments, CultureInfo.InvariantCulture);
 
     public static V1Container App(V1Deployment deployment) => deployment.Spec.Template.Spec.Containers.Single();
 
@@ -84,7 +83,4 @@ internal static partial class PodSpecs
     /// <summary>The modules a Deployment turns on; a module it does not name is on (ModulesOptions defaults to true).</summary>
     public static string[] EnabledModules(ManifestSet set, V1Deployment deployment) =>
         [.. ModuleNames.Where(m => !string.Equals(Setting(set, deployment, $"Modules:{m}"), "false", StringComparison.OrdinalIgnoreCase))];
-
-    [GeneratedRegex(@"^EXPOSE\s+(\d+)", RegexOptions.Multiline)]
-    private static partial Regex ExposeLine();
 }
