@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using LLama.Native;
+using LLama.Sampling;
+using LLama.Transformers;
+using Microsoft.Extensions.AI;
+
+namespace QaMonolith.Answers;
+
+/// <summary>The model file could not be loaded; the message names the file and what llama.cpp said about it.</summary>
+internal sealed class LocalModelException(string message, Exception? innerException = null) : Exception(message, innerException);
+
+/// <summary>
+/// A GGUF model in this process: the weights are loaded once and shared, and every generation gets a context of its
+/// own (a <see cref="StatelessExecutor"/> creates one per call and frees it at the end). Executors are kept for
+/// reuse, at most as many as generations ever ran at once; the caller bounds that number.
+/// </summary>
+internal sealed class LocalModel : IDisposable
+{
+    /// <summary>A plain-prompt model that starts a new question of its own has finished its answer.</summary>
+    internal const string PlainStop = "\nQuestion:";
+
+    private const int DefaultMaxTokens = 512;
+    private const float DefaultTemperature = 0.7f;
+
+    private readonly LLamaWeights _weights;
+    private readonly ModelParams _parameters;
+    private readonly ConcurrentBag<StatelessExecutor> _idle = [];
+    private int _running;
+    private int _peak;
+
+    private LocalModel(LLamaWeights weights, ModelParams parameters, string name, bool chatTemplate)
+    {
+        _weights = weights;
+        _parameters = parameters;
+        Name = name;
+        UsesChatTemplate = chatTemplate;
+    }
+
+    /// <summary>What <c>author.model</c> says when Llm:Model is not set: the file's name without its extension.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether prompts go through the model's own chat template (else a plain question-and-answer prompt).</summary>
+    public bool UsesChatTemplate { get; }
+
+    /// <summary>Generations running now, and the most that ever ran at once.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    public int PeakRunning => Volatile.Read(ref _peak);
+
+    /// <summary>Loads the file named by Llm:ModelPath; a <see cref="LocalModelException"/> names the file and the reason.</summary>
+    public static LocalModel Load(LlmOptions options, ILogger logger)
+    {
+        var path = Path.GetFullPath(options.ModelPath ?? throw new LocalModelException("Llm:ModelPath is not set; set Llm__ModelPath to a GGUF model file"));
+        if (LocalModelFile.Check(path) is { } problem)
+        {
+            throw new LocalModelException(problem);
+        }
+
+        var parameters = new ModelParams(path)
+        {
+            ContextSize = (uint)options.ContextSize,
+            GpuLayerCount = 0,
+        };
+        if (options.Threads is { } threads)
+        {
+            parameters.Threads = threads;
+            parameters.BatchThreads = threads;
+        }
+
+        LLamaWeights weights;
+        NativeLog.Attach(logger);
+        NativeLog.StartCapture();
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(parameters);
+        }
+        catch (Exception ex) when (ex is LoadWeightsFailedException or RuntimeError or ArgumentException)
+        {
+            var said = NativeLog.StopCapture();
+            throw new LocalModelException(
+                $"Llm:ModelPath {path} could not be loaded as a language model (unsupported architecture, or a damaged or incomplete file)"
+                + (said.Length > 0 ? ": llama.cpp said: " + string.Join(" | ", said) : ""), ex);
+        }
+        finally
+        {
+            NativeLog.StopCapture();
+        }
+
+        var model = new LocalModel(weights, parameters, Path.GetFileNameWithoutExtension(path), HasWorkingTemplate(weights, logger));
+        logger.LogInformation("Loaded {Path}: {Parameters} parameters, context {ContextSize}, {Prompt}",
+            path, weights.ParameterCount, options.ContextSize, model.UsesChatTemplate ? "its own chat template" : "a plain prompt (the file has no chat template)");
+        return model;
+    }
+
+    /// <summary>The prompt the model sees: the messages through its chat template, or a plain question and answer.</summary>
+    public string Prompt(IEnumerable<ChatMessage> messages)
+    {
+        if (UsesChatTemplate)
+        {
+            var template = new LLamaTemplate(_weights, strict: true) { AddAssistant = true };
+            foreach (var message in messages)
+            {
+                template.Add(message.Role.Value, message.Text);
+            }
+
+            return PromptTemplateTransformer.ToModelPrompt(template);
+        }
+
+        // A base model continues text: the instructions, then the question, then the start of an answer.
+        var prompt = new StringBuilder();
+        foreach (var message in messages)
+        {
+            prompt.Append(message.Role == ChatRole.User ? $"Question: {message.Text}\n" : $"{message.Text}\n\n");
+        }
+
+        return prompt.Append("Answer:").ToString();
+    }
+
+    /// <summary>The answer's text piece by piece, as the model writes it.</summary>
+    public async IAsyncEnumerable<string> GenerateAsync(string prompt, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var executor = _idle.TryTake(out var idle) ? idle : new StatelessExecutor(_weights, _parameters);
+        var running = Interlocked.Increment(ref _running);
+        for (var peak = Volatile.Read(ref _peak); running > peak; peak = Volatile.Read(ref _peak))
+        {
+            Interlocked.CompareExchange(ref _peak, running, peak);
+        }
+
+        var temperature = options?.Temperature ?? DefaultTemperature;
+        using var sampling = new DefaultSamplingPipeline { Temperature = temperature, Seed = (uint)Random.Shared.Next() };
+        var inference = new InferenceParams
+        {
+            MaxTokens = options?.MaxOutputTokens ?? DefaultMaxTokens,
+            AntiPrompts = UsesChatTemplate ? [] : [PlainStop],
+            SamplingPipeline = sampling,
+        };
+        try
+        {
+            await foreach (var piece in executor.InferAsync(prompt, inference, cancellationToken))
+            {
+                yield return piece;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            _idle.Add(executor);
+        }
+
+        // The executor ends quietly when cancelled; a time-out must not pass for a short but complete answer.
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Only a template llama.cpp knows how to apply counts; any other is logged once and the plain prompt used.</summary>
+    private static bool HasWorkingTemplate(LLamaWeights weights, ILogger logger)
+    {
+        if (!weights.Metadata.TryGetValue("tokenizer.chat_template", out var source) || string.IsNullOrWhiteSpace(source))
+        {
+            return false;
+        }
+
+        try
+        {
+            var template = new LLamaTemplate(weights, strict: true) { AddAssistant = true };
+            template.Add("user", "?");
+            return PromptTemplateTransformer.ToModelPrompt(template).Length > 0;
+        }
+        catch (Exception ex) when (ex is RuntimeError or InvalidOperationException or ArgumentException)
+        {
+            logger.LogWarning("The model's chat template is not one llama.cpp can apply ({Error}); using a plain prompt", ex.Message);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _weights.Dispose();
+    }
+}
+
+/// <summary>What can be told about a model file before loading it, for the options check at start.</summary>
+internal static class LocalModelFile
+{
+    /// <summary>Null when the file exists and starts as a GGUF file does; else why not, naming the path.</summary>
+    public static string? Check(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "Llm:ModelPath is required for Llm:Provider=Local; set Llm__ModelPath to a GGUF model file (scripts/run.sh --model FILE)";
+        }
+
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            return $"Llm:ModelPath {full} does not exist; set Llm__ModelPath to a GGUF model file";
+        }
+
+        Span<byte> magic = stackalloc byte[4];
+        try
+        {
+            using var file = File.OpenRead(full);
+            if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("GGUF"u8))
+            {
+                return $"Llm:ModelPath {full} is not a GGUF model file (it does not start with GGUF); llama.cpp needs the GGUF format";
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"Llm:ModelPath {full} cannot be read: {ex.Message}";
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// llama.cpp's log, which is process-wide: warnings and errors go to the app's log (its load chatter to Debug),
+/// and while a file loads its complaints are kept, so the start-up error can say why the file was refused.
+/// </summary>
+internal static class NativeLog
+{
+    private static readonly ConcurrentQueue<string> s_captured = new();
+    private static ILogger? s_logger;
+    private static int s_attached;
+    private static volatile bool s_capturing;
+
+    public static void Attach(ILogger logger)
+    {
+        // The latest app's logger: in tests several apps share the process, and the native side keeps one callback.
+        Volatile.Write(ref s_logger, logger);
+        if (Interlocked.Exchange(ref s_attached, 1) == 0)
+        {
+            NativeLogConfig.llama_log_set(Log);
+        }
+    }
+
+    public static void StartCapture()
+    {
+        s_captured.Clear();
+        s_capturing = true;
+    }
+
+    public static string[] StopCapture()
+    {
+        s_capturing = false;
+        return [.. s_captured];
+    }
+
+    private static void Log(LLamaLogLevel level, string message)
+    {
+        var text = message.Trim();
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        if (s_capturing && level is LLamaLogLevel.Error or LLamaLogLevel.Warning && s_captured.Count < 10)
+        {
+            s_captured.Enqueue(text);
+        }
+
+        try
+        {
+            var logger = Volatile.Read(ref s_logger);
+            switch (level)
+            {
+                case LLamaLogLevel.Error:
+                    logger?.LogError("llama.cpp: {Message}", text);
+                    break;
+                case LLamaLogLevel.Warning:
+                    logger?.LogWarning("llama.cpp: {Message}", text);
+                    break;
+                default:
+                    logger?.LogDebug("llama.cpp: {Message}", text);
+                    break;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // That app's logging is gone already; an exception must never travel back into native code.
+        }
+    }
+}
