@@ -33,6 +33,21 @@ internal static class StreamingAssertions
         return frames;
     }
 
+    /// <summary>
+    /// A socket on another question: its own answer.created may still trickle in (saved just before it connected),
+    /// but no delta may arrive within a short wait.
+    /// </summary>
+    public static async Task AssertNoDeltasAsync(LiveClient client)
+    {
+        var frames = new List<JsonElement>();
+        while (await client.TryNextAsync(TimeSpan.FromMilliseconds(300)) is { } frame)
+        {
+            frames.Add(frame);
+        }
+
+        Assert.That(frames.Select(f => f.GetProperty("type").GetString()), Has.None.EqualTo("answer.delta"), "another question's socket gets no deltas");
+    }
+
     public static IEnumerable<JsonElement> Created(IEnumerable<JsonElement> frames) =>
         frames.Where(f => f.GetProperty("type").GetString() == "answer.created");
 
