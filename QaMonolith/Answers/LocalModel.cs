@@ -72,8 +72,20 @@ internal sealed class LocalModel : IDisposable
             parameters.BatchThreads = threads;
         }
 
-        LLamaWeights weights;
         NativeLog.Attach(logger);
+        try
+        {
+            // Loads llama.cpp's native files now, so a missing one is told apart from a bad model file.
+            NativeApi.llama_empty_call();
+        }
+        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or RuntimeError or BadImageFormatException)
+        {
+            throw new LocalModelException(
+                $"llama.cpp could not be loaded, so Llm:ModelPath {path} cannot be used: the build carries it for linux-x64 only "
+                + "(see the README to add a platform), and on Linux it needs libgomp1 and libstdc++6: " + (ex.InnerException ?? ex).Message, ex);
+        }
+
+        LLamaWeights weights;
         NativeLog.StartCapture();
         try
         {
