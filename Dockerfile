@@ -12,6 +12,8 @@ COPY QaMonolith/ QaMonolith/
 RUN dotnet publish QaMonolith/QaMonolith.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# llama.cpp (the Local provider's CPU backend) links OpenMP's runtime, which the ASP.NET image lacks.
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_HTTP_PORTS=8080 \

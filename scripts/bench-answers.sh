@@ -11,23 +11,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=services.sh
 . "$repo/scripts/services.sh"
 
-work=$(mktemp -d /tmp/qa-bench-XXXXXX)
-chmod 755 "$work"
-pg_port=$(services free-port)
-redis_port=$(services free-port)
-while [[ $redis_port == "$pg_port" ]]; do redis_port=$(services free-port); done
+services_throwaway qa-bench
 app_port=$(services free-port)
-
-cleanup() {
-    services redis-stop "$work/redis" >/dev/null 2>&1 || true
-    services postgres-stop "$work/pg" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-services install
-services postgres-start "$work/pg" "$pg_port"
-services redis-start "$work/redis" "$redis_port"
 
 cd "$repo"
 dotnet build QaMonolith/QaMonolith.csproj -c Release -v quiet -nologo >/dev/null

@@ -2,9 +2,11 @@
 # Runs QaMonolith for a user: installs and starts PostgreSQL and Redis with data kept in .data/, then the app.
 # Ctrl-C stops the app and the servers this run started.
 #
-# Usage: scripts/run.sh [app arguments...]
-# Environment: QA_POSTGRES_PORT (5433), QA_REDIS_PORT (6380), QA_HTTP_PORT (8080), QA_HTTP_HOST (127.0.0.1),
-#              QA_DATA_DIR (<repo>/.data)
+# Usage: scripts/run.sh [--model FILE.gguf] [app arguments...]
+#   --model FILE  answer with that GGUF model in-process (Llm__Provider=Local, Llm__ModelPath=FILE); without one
+#                 the app uses what its configuration says, Offline by default
+# Environment: QA_MODEL (the same as --model), QA_POSTGRES_PORT (5433), QA_REDIS_PORT (6380), QA_HTTP_PORT (8080),
+#              QA_HTTP_HOST (127.0.0.1), QA_DATA_DIR (<repo>/.data)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +23,32 @@ if ! command -v dotnet >/dev/null 2>&1; then
     die "the .NET 10 SDK (dotnet) is not installed. Install it from https://dot.net, or on Debian/Ubuntu add" \
         "Microsoft's package feed (https://learn.microsoft.com/dotnet/core/install/linux) and run:" \
         "sudo apt-get install -y dotnet-sdk-10.0"
+fi
+
+model=${QA_MODEL:-}
+app_args=()
+while (($#)); do
+    case $1 in
+        --model)
+            (($# >= 2)) || die "--model needs a GGUF model file"
+            model=$2
+            shift 2
+            ;;
+        --model=*)
+            model=${1#--model=}
+            shift
+            ;;
+        *)
+            app_args+=("$1")
+            shift
+            ;;
+    esac
+done
+if [[ -n $model ]]; then
+    # Checked here too, so a typo fails before any server starts; the app checks again and says more.
+    [[ -f $model ]] || die "model file $model not found (--model / QA_MODEL must name a GGUF file)"
+    export Llm__Provider=Local Llm__ModelPath
+    Llm__ModelPath=$(realpath -- "$model")
 fi
 
 pg_port=${QA_POSTGRES_PORT:-5433}
@@ -125,10 +153,13 @@ case $http_host in
     *) probe=$url ;;
 esac
 echo "QaMonolith: $url"
+if [[ -n $model ]]; then
+    echo "Answers: the local model $Llm__ModelPath (in-process, CPU)"
+fi
 
 cd "$repo"
 # Own process group (setsid) so that cleanup can stop dotnet run together with the app it spawned.
-setsid dotnet run --project QaMonolith/QaMonolith.csproj -c Release --no-launch-profile -- "$@" &
+setsid dotnet run --project QaMonolith/QaMonolith.csproj -c Release --no-launch-profile -- "${app_args[@]}" &
 app_pid=$!
 
 if command -v curl >/dev/null 2>&1; then

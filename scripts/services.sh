@@ -423,6 +423,28 @@ svc_redis_stop() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# For a benchmark script that sources this file: a throwaway PostgreSQL and Redis on free ports under a fresh
+# directory, stopped and removed when the script exits. Sets work, pg_port and redis_port.
+
+services_throwaway() {
+    work=$(mktemp -d "/tmp/$1-XXXXXX")
+    chmod 755 "$work"
+    pg_port=$(svc_free_port)
+    redis_port=$(svc_free_port)
+    while [[ $redis_port == "$pg_port" ]]; do redis_port=$(svc_free_port); done
+    # shellcheck disable=SC2317 # reached through the EXIT trap
+    _svc_throwaway_cleanup() {
+        svc_redis_stop "$work/redis" >/dev/null 2>&1 || true
+        svc_postgres_stop "$work/pg" >/dev/null 2>&1 || true
+        rm -rf "$work"
+    }
+    trap _svc_throwaway_cleanup EXIT
+    svc_install
+    svc_postgres_start "$work/pg" "$pg_port"
+    svc_redis_start "$work/redis" "$redis_port"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 
 services() {
     local verb=${1:-}

@@ -43,6 +43,7 @@ public sealed class FakeModel : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ModelRequest> _requests = new();
     private int _count;
+    private int _streamed;
 
     private FakeModel(WebApplication app, FakeProtocol protocol)
     {
@@ -60,6 +61,15 @@ public sealed class FakeModel : IAsyncDisposable
     public string Provider => Protocol == FakeProtocol.ChatCompletions ? "OpenAI" : "LlmApi";
 
     public Func<ModelRequest, CancellationToken, Task<ModelReply>> Respond { get; set; } = (r, _) => Task.FromResult(new ModelReply(Text: DefaultAnswer(r)));
+
+    /// <summary>How a streamed reply's text is cut into chunks; by default word by word, each with its leading space.</summary>
+    public Func<ModelRequest, string, IEnumerable<string>> Chunks { get; set; } = (_, text) => Words(text);
+
+    /// <summary>Awaited before each chunk of a streamed reply is sent (its index); a test holds a stream here.</summary>
+    public Func<ModelRequest, int, CancellationToken, Task> BeforeChunk { get; set; } = (_, _, _) => Task.CompletedTask;
+
+    /// <summary>Requests that asked for a streamed reply (<c>"stream": true</c>).</summary>
+    public int StreamedCount => Volatile.Read(ref _streamed);
 
     public IReadOnlyList<ModelRequest> Requests => [.. _requests];
 
@@ -115,6 +125,12 @@ public sealed class FakeModel : IAsyncDisposable
         }
 
         var model = body.TryGetProperty("model", out var m) ? m.GetString() : "fake";
+        if (body.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+        {
+            await StreamAsync(context, request, model, reply.Text ?? "");
+            return;
+        }
+
         await context.Response.WriteAsJsonAsync(new
         {
             id = $"chatcmpl-{request.Number}",
@@ -124,6 +140,51 @@ public sealed class FakeModel : IAsyncDisposable
             choices = new[] { new { index = 0, message = new { role = "assistant", content = reply.Text ?? "" }, finish_reason = "stop" } },
             usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
         });
+    }
+
+    /// <summary>Server-sent events as OpenAI sends them: a chunk per piece, a last one with finish_reason, then [DONE].</summary>
+    private async Task StreamAsync(HttpContext context, ModelRequest request, string? model, string text)
+    {
+        Interlocked.Increment(ref _streamed);
+        context.Response.ContentType = "text/event-stream";
+        var ct = context.RequestAborted;
+        object Chunk(object delta, string? finish) => new
+        {
+            id = $"chatcmpl-{request.Number}",
+            @object = "chat.completion.chunk",
+            created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            model,
+            choices = new[] { new { index = 0, delta, finish_reason = finish } },
+        };
+
+        async Task SendAsync(object chunk)
+        {
+            await context.Response.WriteAsync($"data: {JsonSerializer.Serialize(chunk)}\n\n", ct);
+            await context.Response.Body.FlushAsync(ct);
+        }
+
+        var index = 0;
+        foreach (var piece in Chunks(request, text))
+        {
+            await BeforeChunk(request, index, ct);
+            await SendAsync(Chunk(new { role = index++ == 0 ? "assistant" : null, content = piece }, null));
+        }
+
+        await SendAsync(Chunk(new { }, "stop"));
+        await context.Response.WriteAsync("data: [DONE]\n\n", ct);
+    }
+
+    private static IEnumerable<string> Words(string text)
+    {
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || text[i] == ' ')
+            {
+                yield return text[start..i];
+                start = i;
+            }
+        }
     }
 
     private async Task GenerateAsync(HttpContext context)

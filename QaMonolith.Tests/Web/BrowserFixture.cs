@@ -46,6 +46,9 @@ public abstract class BrowserFixture
     /// </summary>
     protected virtual IDictionary<string, string?> AppSettings => new Dictionary<string, string?> { ["Modules:Answers"] = "false" };
 
+    /// <summary>For a fixture that must start something first (a model fake) to know its settings.</summary>
+    protected virtual Task<IDictionary<string, string?>> StartSettingsAsync() => Task.FromResult(AppSettings);
+
     [OneTimeSetUp]
     public async Task StartBrowserAsync()
     {
@@ -57,7 +60,7 @@ public abstract class BrowserFixture
                 "(or set QA_CHROMIUM to a Chromium binary).");
         }
 
-        App = await QaApp.StartAsync(AppSettings, kestrel: true);
+        App = await QaApp.StartAsync(await StartSettingsAsync(), kestrel: true);
         BaseUrl = new Uri(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Single(a => a.StartsWith("http://", StringComparison.Ordinal)));
         Api = new ApiClient(new HttpClient { BaseAddress = BaseUrl });

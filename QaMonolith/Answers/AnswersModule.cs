@@ -16,6 +16,10 @@ internal static class AnswersModule
         services.AddOptions<AnswersOptions>().BindConfiguration(AnswersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(CreateWriter);
+        services.AddSingleton<AnswerDeltas>();
+        // Only resolved for Llm:Provider=Local, when the writer is made at start: a bad file stops the start.
+        services.AddSingleton(sp => LocalModel.Load(
+            sp.GetRequiredService<IOptions<LlmOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("QaMonolith.Answers.LocalModel")));
         services.AddSingleton<QuestionStream>();
         services.AddSingleton<BlockingReader>();
         services.AddSingleton<ConsumerName>();
@@ -33,9 +37,16 @@ internal static class AnswersModule
             return new OfflineAnswerWriter(services.GetRequiredService<NpgsqlDataSource>(), options);
         }
 
+        var pipeline = ModelPipeline.Build(options, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>().CreateLogger("QaMonolith.Answers.Model"));
+        // Streaming providers publish the text so far; a container without the module's services (a unit test) skips it.
+        var deltas = services.GetService<AnswerDeltas>();
+        if (options.Provider == LlmProvider.Local)
+        {
+            return new ChatAnswerWriter(new LocalChatClient(services.GetRequiredService<LocalModel>()), pipeline, options, deltas, maxCalls: options.MaxConcurrency);
+        }
+
         // Polly owns time-outs and retries: the client itself never gives up first and never retries on its own.
         var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        var pipeline = ModelPipeline.Build(options, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>().CreateLogger("QaMonolith.Answers.Model"));
         IChatClient chat = options.Provider switch
         {
             LlmProvider.OpenAI => new ChatClient(
@@ -50,6 +61,6 @@ internal static class AnswersModule
                 }).AsIChatClient(),
             _ => new LlmApiChatClient(http, options.Endpoint!, string.IsNullOrWhiteSpace(options.Model) ? "llm-api" : options.Model),
         };
-        return new ChatAnswerWriter(chat, pipeline, options);
+        return new ChatAnswerWriter(chat, pipeline, options, options.Provider == LlmProvider.OpenAI ? deltas : null);
     }
 }

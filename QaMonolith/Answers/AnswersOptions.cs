@@ -12,6 +12,9 @@ internal enum LlmProvider
 
     /// <summary>The course's llm-api contract: <c>POST {"question"}</c> → <c>[{"generated_text"}]</c>.</summary>
     LlmApi,
+
+    /// <summary>A GGUF model file at <c>Llm:ModelPath</c>, run in this process by LLamaSharp on the CPU.</summary>
+    Local,
 }
 
 /// <summary>Which model writes the answers and how it is called.</summary>
@@ -28,6 +31,23 @@ internal sealed class LlmOptions : IValidatableObject
 
     public string? ApiKey { get; set; }
 
+    /// <summary>For Local: the GGUF model file. Its weights are loaded once at start and shared by every answer.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>For Local: tokens of prompt and answer one generation may hold (its context's size).</summary>
+    [Range(128, 131_072)]
+    public int ContextSize { get; set; } = 2048;
+
+    /// <summary>For Local: CPU threads one generation uses; by default llama.cpp's own choice (the cores there are).</summary>
+    [Range(1, 256)]
+    public int? Threads { get; set; }
+
+    /// <summary>
+    /// Streaming providers publish the text written so far at most this often per answer (answer.delta on
+    /// <c>qa:live</c>); the first piece goes at once.
+    /// </summary>
+    public TimeSpan DeltaInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     [Range(0.0, 2.0)]
     public float? Temperature { get; set; }
 
@@ -37,7 +57,10 @@ internal sealed class LlmOptions : IValidatableObject
     [Range(1, 10)]
     public int AnswersPerQuestion { get; set; } = 3;
 
-    /// <summary>Questions answered at once by one process; each asks for all its answers in parallel.</summary>
+    /// <summary>
+    /// Questions answered at once by one process; each asks for all its answers in parallel. For Local also the most
+    /// answers generated at once (each holds a context in memory); the others wait their turn.
+    /// </summary>
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 4;
 
@@ -63,7 +86,7 @@ internal sealed class LlmOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Provider != LlmProvider.Offline && Endpoint is null)
+        if (Provider is LlmProvider.OpenAI or LlmProvider.LlmApi && Endpoint is null)
         {
             yield return new ValidationResult($"Llm:Endpoint is required for Llm:Provider={Provider}; set Llm__Endpoint (e.g. http://localhost:11434/v1 for Ollama)", [nameof(Endpoint)]);
         }
@@ -71,6 +94,16 @@ internal sealed class LlmOptions : IValidatableObject
         if (Provider == LlmProvider.OpenAI && string.IsNullOrWhiteSpace(Model))
         {
             yield return new ValidationResult("Llm:Model is required for Llm:Provider=OpenAI; set Llm__Model (e.g. llama3.2)", [nameof(Model)]);
+        }
+
+        if (Provider == LlmProvider.Local && LocalModelFile.Check(ModelPath) is { } problem)
+        {
+            yield return new ValidationResult(problem, [nameof(ModelPath)]);
+        }
+
+        if (DeltaInterval < TimeSpan.FromMilliseconds(10))
+        {
+            yield return new ValidationResult("Llm:DeltaInterval must be at least 10 ms", [nameof(DeltaInterval)]);
         }
 
         if (Timeout <= TimeSpan.Zero || RetryDelay < TimeSpan.Zero || BreakDuration < TimeSpan.FromMilliseconds(500))

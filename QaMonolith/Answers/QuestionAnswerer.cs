@@ -110,7 +110,7 @@ internal sealed class QuestionAnswerer(
             }
 
             var answer = new Answer(row.Id, row.QuestionId, row.Text, row.Upvotes, row.CreatedAt, row.LastActivityAt, AnswerAuthor.Llm(row.LlmModel), UpvotedByMe: false);
-            await OutboxMessage.AddAsync(transaction, [OutboxMessage.AnswerCreated(new AnswerCreated(row.CourseId, row.QuestionId, answer))], cancellationToken);
+            await OutboxMessage.AddAsync(transaction, [OutboxMessage.AnswerCreated(new AnswerCreated(row.CourseId, row.QuestionId, answer, slot))], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

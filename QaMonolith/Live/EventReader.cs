@@ -102,52 +102,18 @@ internal sealed class EventReader(
 
     private async Task<StreamId> ReadBatchAsync(IDatabase db, StreamId position, LiveOptions settings, CancellationToken cancellationToken)
     {
-        var reply = await db.ExecuteAsync("XREAD",
-            "COUNT", settings.ReadBatchSize,
-            "BLOCK", (long)settings.ReadBlock.TotalMilliseconds,
-            "STREAMS", keys.Events, position.ToString()).WaitAsync(cancellationToken);
-        if (reply.IsNull)
-        {
-            return position;
-        }
-
-        // [[stream, [[id, [field, value, ...]], ...]]]; one stream asked, one answered.
-        var entries = (RedisResult[])((RedisResult[])reply!)[0]![1]!;
+        var entries = await StreamReply.ReadAsync(db, keys.Events, position, settings, cancellationToken);
         if (entries.Length == 0)
         {
             return position;
         }
 
-        var events = new List<LiveEvent>(entries.Length);
-        var last = position;
-        foreach (var entry in entries)
-        {
-            last = StreamId.Parse((string?)entry[0]);
-            var fields = (RedisValue[])entry[1]!;
-            var e = StreamHistory.ToEvent(last, Field(fields, "type"), Field(fields, "data"), logger);
-            if (e is not null)
-            {
-                events.Add(e);
-            }
-        }
-
+        var events = StreamHistory.ToEvents(entries, logger);
+        var last = entries[^1].Id;
         var lagMs = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - (long)last.Milliseconds);
         metrics.Read(entries.Length, lagMs);
-        hub.Publish(events, StreamId.Parse((string?)entries[0][0]), last);
+        hub.Publish(events, entries[0].Id, last);
         return last;
-    }
-
-    private static string? Field(RedisValue[] fields, string name)
-    {
-        for (var i = 0; i + 1 < fields.Length; i += 2)
-        {
-            if (fields[i] == name)
-            {
-                return fields[i + 1];
-            }
-        }
-
-        return null;
     }
 
     private static TimeSpan Backoff(int failures) =>

@@ -45,6 +45,12 @@ internal sealed class LiveConnection : IDisposable
     public bool TryEnqueue(LiveEvent e) => _queue.Writer.TryWrite(e) || IsClosing;
 
     /// <summary>
+    /// Queues an ephemeral event only while the queue is less than half full, and never closes the socket for one:
+    /// a socket that falls behind loses deltas (the saved answer follows), and the room left is for durable events.
+    /// </summary>
+    public bool TryEnqueueEphemeral(LiveEvent e) => _queue.Reader.Count < (_options.SendQueueSize + 1) / 2 && _queue.Writer.TryWrite(e);
+
+    /// <summary>
     /// Asks the sender to close with <paramref name="status"/> after the frame it is sending now; later events are
     /// dropped (the client resumes with <c>after</c>). If the close does not complete within the close timeout
     /// (a peer that does not read), the socket is aborted. The first request wins.
@@ -99,6 +105,12 @@ internal sealed class LiveConnection : IDisposable
                 if (IsClosing)
                 {
                     break;
+                }
+
+                if (!e.Durable)
+                {
+                    await SendEventAsync(e);
+                    continue;
                 }
 
                 if (e.Id <= sent)

@@ -8,9 +8,16 @@ namespace QaMonolith.Live;
 /// One <c>qa:events</c> entry ready for the wire: the topic it belongs to and its frame, serialized once and
 /// shared by every socket that gets it.
 /// </summary>
-internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> frame)
+internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> frame, bool durable = true)
 {
+    /// <summary>The entry's id in <c>qa:events</c>; for an ephemeral event its id in <c>qa:live</c>, which orders nothing.</summary>
     public StreamId Id { get; } = id;
+
+    /// <summary>
+    /// False for answer.delta: not part of the resumable history, so it carries no eventId, is never replayed, and
+    /// neither counts as sent for a resume nor is skipped by one.
+    /// </summary>
+    public bool Durable { get; } = durable;
 
     public string Topic { get; } = topic;
 
@@ -33,7 +40,7 @@ internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> 
         var topic = type switch
         {
             EventTypes.QuestionCreated => Topics.Course(root.GetProperty("courseId").GetInt64()),
-            EventTypes.AnswerCreated => Topics.Question(root.GetProperty("questionId").GetInt64()),
+            EventTypes.AnswerCreated or EventTypes.AnswerDelta => Topics.Question(root.GetProperty("questionId").GetInt64()),
             _ => null,
         };
         if (topic is null)
@@ -41,12 +48,17 @@ internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> 
             return null;
         }
 
+        var durable = type != EventTypes.AnswerDelta;
         var buffer = new ArrayBufferWriter<byte>(data.Length + 64);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("type", type);
-            writer.WriteString("eventId", id.ToString());
+            if (durable)
+            {
+                writer.WriteString("eventId", id.ToString());
+            }
+
             foreach (var property in root.EnumerateObject())
             {
                 // The envelope's own fields win; a payload cannot smuggle in a different type or id.
@@ -61,6 +73,6 @@ internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> 
             writer.WriteEndObject();
         }
 
-        return new LiveEvent(id, topic, buffer.WrittenMemory);
+        return new LiveEvent(id, topic, buffer.WrittenMemory, durable);
     }
 }

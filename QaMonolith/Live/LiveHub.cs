@@ -165,6 +165,30 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
         }
     }
 
+    /// <summary>
+    /// Queues ephemeral events (answer.delta) to their topics' sockets. They stand outside the resumable history, so
+    /// the position does not move, and a socket whose queue is filling up simply misses them.
+    /// </summary>
+    public void PublishEphemeral(IReadOnlyList<LiveEvent> events)
+    {
+        var dropped = 0;
+        lock (_lock)
+        {
+            foreach (var e in events)
+            {
+                if (_subscribers.TryGetValue(e.Topic, out var sockets))
+                {
+                    foreach (var socket in sockets)
+                    {
+                        dropped += socket.TryEnqueueEphemeral(e) ? 0 : 1;
+                    }
+                }
+            }
+        }
+
+        metrics.DeltasDropped(dropped);
+    }
+
     /// <summary>Closes every socket with 1001 and refuses new ones: the host is stopping.</summary>
     public void CloseAll()
     {

@@ -13,6 +13,8 @@ internal sealed class LiveMetrics
     private long _droppedOverflow;
     private long _readerLagMs;
     private long _readerFailures;
+    private long _deltasRead;
+    private long _deltasDropped;
 
     public void Connected() => Interlocked.Increment(ref _connections);
 
@@ -32,6 +34,16 @@ internal sealed class LiveMetrics
 
     public void ReaderFailed() => Interlocked.Increment(ref _readerFailures);
 
+    public void DeltasRead(int count) => Interlocked.Add(ref _deltasRead, count);
+
+    public void DeltasDropped(int count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _deltasDropped, count);
+        }
+    }
+
     public Snapshot Read(string? readerPosition, bool readerConnected) => new(
         Interlocked.Read(ref _connections),
         Interlocked.Read(ref _subscriptions),
@@ -41,11 +53,15 @@ internal sealed class LiveMetrics
         Interlocked.Read(ref _readerLagMs),
         Interlocked.Read(ref _readerFailures),
         readerPosition,
-        readerConnected);
+        readerConnected,
+        Interlocked.Read(ref _deltasRead),
+        Interlocked.Read(ref _deltasDropped));
 
     /// <param name="Subscriptions">Socket-topic pairs: a socket on three topics counts three.</param>
     /// <param name="EventsRead">Entries the reader took from the stream, forwarded or not.</param>
     /// <param name="EventsDelivered">Event frames sent to sockets (one event to 1,000 sockets counts 1,000).</param>
+    /// <param name="DeltasRead">answer.delta entries read from <c>qa:live</c>.</param>
+    /// <param name="DeltasDropped">Deltas not queued to a socket because its queue was half full (the socket stays open).</param>
     /// <param name="ReaderLagMs">Age of the newest entry of the reader's last batch when it read it (XADD to read).</param>
     internal sealed record Snapshot(
         long Connections,
@@ -56,5 +72,7 @@ internal sealed class LiveMetrics
         long ReaderLagMs,
         long ReaderFailures,
         string? ReaderPosition,
-        bool ReaderConnected);
+        bool ReaderConnected,
+        long DeltasRead,
+        long DeltasDropped);
 }

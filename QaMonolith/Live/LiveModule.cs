@@ -11,6 +11,7 @@ internal static class LiveModule
         services.AddSingleton<LiveSession>();
         services.AddSingleton<EventReader>();
         services.AddHostedService(sp => sp.GetRequiredService<EventReader>());
+        services.AddHostedService<DeltaReader>();
     }
 
     public static void MapLiveModule(this WebApplication app)

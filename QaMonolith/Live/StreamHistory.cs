@@ -96,6 +96,21 @@ internal static class StreamHistory
         return sent;
     }
 
+    /// <summary>The events of a batch of entries, leaving out those Live does not forward or cannot read.</summary>
+    public static List<LiveEvent> ToEvents(StreamEntryFields[] entries, ILogger logger)
+    {
+        var events = new List<LiveEvent>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (ToEvent(entry.Id, entry.Type, entry.Data, logger) is { } e)
+            {
+                events.Add(e);
+            }
+        }
+
+        return events;
+    }
+
     /// <summary>The event of an entry; null (logged) for one Live does not forward or cannot read.</summary>
     public static LiveEvent? ToEvent(StreamId id, string? type, string? data, ILogger logger)
     {

@@ -11,6 +11,7 @@ internal sealed class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey Questions => Key(StreamNames.Questions);
     public RedisKey Events => Key(StreamNames.Events);
     public RedisKey QuestionsDead => Key(StreamNames.QuestionsDead);
+    public RedisKey Live => Key(StreamNames.Live);
 
     public RedisKey Key(string name) => _prefix + name;
 
@@ -22,4 +23,7 @@ internal static class StreamNames
     public const string Questions = "qa:questions";
     public const string Events = "qa:events";
     public const string QuestionsDead = "qa:questions:dead";
+
+    /// <summary>Ephemeral answer.delta entries: trimmed short, never replayed.</summary>
+    public const string Live = "qa:live";
 }

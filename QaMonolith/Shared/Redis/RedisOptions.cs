@@ -14,4 +14,11 @@ internal sealed class RedisOptions
 
     [Range(1_000, int.MaxValue)]
     public int QuestionsMaxLength { get; set; } = 100_000;
+
+    /// <summary>
+    /// About how many answer.delta entries <c>qa:live</c> keeps (approximate MAXLEN). Readers only ever read what is new,
+    /// so this is just enough to absorb a reader's pause.
+    /// </summary>
+    [Range(100, int.MaxValue)]
+    public int LiveMaxLength { get; set; } = 1_000;
 }

@@ -59,11 +59,15 @@ export class ItemList {
     this.loadMore();
   }
 
-  /** Puts a new item at the top unless it is already shown; returns whether it was added. */
-  addTop(item, { arrived = true } = {}) {
+  /**
+   * Puts a new item at the top unless it is already shown; returns whether it was added. With `replacing` (a
+   * placeholder <li> in this list) the item takes the placeholder's place instead, so nothing on the page moves.
+   */
+  addTop(item, { arrived = true, replacing = null } = {}) {
     if (this.items.has(item.id)) return false;
     const node = this.node(item, arrived);
-    this.list.prepend(node);
+    if (replacing?.parentNode === this.list) replacing.replaceWith(node);
+    else this.list.prepend(node);
     this.updateStatus();
     return true;
   }

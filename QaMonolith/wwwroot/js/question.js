@@ -6,7 +6,7 @@ import { connectLive } from "./live.js";
 import { ItemList } from "./list.js";
 import { bindPostForm } from "./form.js";
 import { bindLiveState, idFromPath, startWhenSynced, wasAsked } from "./page.js";
-import { announce, el, excerpt, plural, showPageError, timeAgo, voteButton } from "./render.js";
+import { announce, arrow, el, excerpt, plural, showPageError, timeAgo, voteButton } from "./render.js";
 
 const questionId = idFromPath("questions");
 // The model gets this long to answer before the page stops saying it is writing (it may be switched off).
@@ -16,6 +16,14 @@ let question = null;
 let answerCount = 0;
 let modelAnswered = false;
 let firstPageLoaded = false;
+
+// Model answers being written, by slot: their placeholder <li> and the highest delta seq shown. Deltas are
+// best-effort (some may be lost, none replayed), so a placeholder shows the latest text it got and gives way to the
+// saved answer, which answer.created brings with its slot. One that hears nothing for a minute was abandoned (the
+// model failed, or its answer.created came before a late delta) and goes.
+const writing = new Map();
+const savedSlots = new Set();
+const writingGoneAfterMs = 60_000;
 
 function renderAnswer(a) {
   const byModel = a.author?.kind === "llm";
@@ -31,6 +39,43 @@ function renderAnswer(a) {
     el("div", { class: "card-body" },
       el("p", { class: "meta author" }, ...author, timeAgo(a.createdAt)),
       el("div", { class: "answer-text" }, a.text)));
+}
+
+// Laid out exactly as the saved answer will be (a vote box, the same meta line), so the swap moves nothing.
+function renderWriting() {
+  return el("article", { class: "card answer-card by-model writing", "aria-busy": "true" },
+    el("button", { type: "button", class: "vote", disabled: true, "aria-label": "Votes open once the answer is saved" },
+      arrow(), el("span", { class: "vote-count" }, "0")),
+    el("div", { class: "card-body" },
+      el("p", { class: "meta author" }, el("span", { class: "badge model" }, "Model answer"),
+        el("span", { class: "writing-note" }, el("span", { class: "spinner", "aria-hidden": "true" }), "being written…")),
+      el("div", { class: "answer-text" })));
+}
+
+function showDelta(delta) {
+  if (delta.questionId !== questionId || savedSlots.has(delta.slot)) return;
+  let slot = writing.get(delta.slot);
+  if (slot && delta.seq <= slot.seq) return;
+  if (!slot) {
+    slot = { li: el("li", { class: "item writing-item", "data-slot": delta.slot }, renderWriting()), seq: 0, timer: 0 };
+    document.getElementById("answers").prepend(slot.li);
+    writing.set(delta.slot, slot);
+    updatePending();
+  }
+  slot.seq = delta.seq;
+  slot.li.querySelector(".answer-text").textContent = delta.text;
+  clearTimeout(slot.timer);
+  slot.timer = setTimeout(() => dropWriting(delta.slot), writingGoneAfterMs);
+}
+
+function dropWriting(slot, { remove = true } = {}) {
+  const entry = writing.get(slot);
+  if (!entry) return null;
+  clearTimeout(entry.timer);
+  writing.delete(slot);
+  if (remove) entry.li.remove();
+  queueMicrotask(updatePending);
+  return entry.li;
 }
 
 const list = new ItemList({
@@ -54,9 +99,10 @@ const list = new ItemList({
 function updatePending() {
   const waiting = question !== null && firstPageLoaded && !modelAnswered && wasAsked(questionId)
     && Date.now() - new Date(question.createdAt).getTime() < pendingForMs;
-  document.getElementById("answers-pending").hidden = !waiting;
+  // A placeholder already shows the writing: the notice would say it twice.
+  document.getElementById("answers-pending").hidden = !waiting || writing.size > 0;
   // "No answers yet" under "answers are being written" says the same thing twice.
-  document.getElementById("answers-status").hidden = waiting && list.size === 0;
+  document.getElementById("answers-status").hidden = (waiting || writing.size > 0) && list.size === 0;
 }
 
 function showAnswerCount() {
@@ -78,13 +124,27 @@ bindPostForm(document.getElementById("answer-form"), (text) => api.answer(questi
 
 const live = {
   onEvent(message) {
-    if (message.type === "answer.created" && message.answer?.questionId === questionId && list.addTop(message.answer)) {
+    if (message.type === "answer.delta") {
+      showDelta(message);
+      return;
+    }
+    if (message.type !== "answer.created" || message.answer?.questionId !== questionId) return;
+    const slot = Number.isInteger(message.slot) ? message.slot : null;
+    if (slot !== null) savedSlots.add(slot);
+    const placeholder = slot === null ? null : dropWriting(slot, { remove: false });
+    // Replacing in place, without the arrival highlight: the reader has watched this answer appear already.
+    if (list.addTop(message.answer, { arrived: placeholder === null, replacing: placeholder })) {
       added(message.answer);
       const who = message.answer.author?.kind === "llm" ? "New model answer" : "New answer";
       announce(`${who}: ${excerpt(message.answer.text)}`);
+    } else {
+      placeholder?.remove();
     }
   },
-  onReset: () => list.reload(),
+  onReset: () => {
+    for (const slot of [...writing.keys()]) dropWriting(slot);
+    list.reload();
+  },
 };
 connectLive([`question:${questionId}`], startWhenSynced(list, live, bindLiveState()));
 

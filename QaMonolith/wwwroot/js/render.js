@@ -86,7 +86,7 @@ export function voteButton(kind, item, onError) {
   return button;
 }
 
-function arrow() {
+export function arrow() {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", "0 0 16 16");
