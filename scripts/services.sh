@@ -80,6 +80,8 @@ svc_install() {
     local base=() extra=() bin pkg
     [[ -x $QA_PG_BIN/postgres && -x $QA_PG_BIN/initdb && -x $QA_PG_BIN/pg_ctl ]] || base+=(postgresql-15)
     command -v redis-server >/dev/null 2>&1 || base+=(redis-server)
+    # OpenMP's runtime, which llama.cpp (the Local provider's native backend) links.
+    /sbin/ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1' || base+=(libgomp1)
     for bin in "$@"; do
         command -v "$bin" >/dev/null 2>&1 || [[ -x /usr/bin/$bin ]] && continue
         pkg=$(_svc_package_for "$bin")

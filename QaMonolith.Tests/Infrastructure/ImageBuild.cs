@@ -22,8 +22,8 @@ internal sealed record BuiltImage(Dockerfile Dockerfile, string WorkDir, string[
 /// <summary>
 /// Replays the repository's Dockerfile without a Docker engine: each stage's WORKDIR, COPY (from the build context,
 /// honouring .dockerignore, or <c>--from</c> an earlier stage), ENV and RUN, with the stage's absolute paths mapped
-/// under a folder of its own. RUN commands run exactly as written (only their absolute paths are mapped), so the
-/// restore and publish here are the image's. Done once per test run; the tests that need the published app share it.
+/// under a folder of its own. dotnet RUN commands run exactly as written (only their absolute paths are mapped), so
+/// the restore and publish here are the image's; an apt-get install is checked against this machine's packages. Done once per test run; the tests that need the published app share it.
 /// </summary>
 internal static partial class ImageBuild
 {
@@ -79,8 +79,12 @@ internal static partial class ImageBuild
                 case "COPY":
                     Copy(instruction, root, workDir, roots, ignore);
                     break;
-                case "RUN":
+                case "RUN" when instruction.Arguments.StartsWith("dotnet ", StringComparison.Ordinal):
                     await RunAsync(MapAbsolutePaths(root, instruction.Arguments), workDir, env);
+                    break;
+                case "RUN":
+                    // The base image's own packages: this machine must have them (scripts/services.sh install does).
+                    await AssertInstalledAsync(instruction.Arguments);
                     break;
             }
         }
@@ -154,6 +158,30 @@ internal static partial class ImageBuild
             throw new InvalidOperationException($"RUN {command} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
         }
     }
+
+    /// <summary>Every package an <c>apt-get install</c> RUN adds is installed here; any other RUN is not understood.</summary>
+    private static async Task AssertInstalledAsync(string command)
+    {
+        var install = AptInstall().Match(command);
+        if (!install.Success)
+        {
+            throw new NotSupportedException($"RUN {command}: only dotnet commands and apt-get install can be replayed");
+        }
+
+        foreach (var package in install.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith('-')))
+        {
+            using var process = Process.Start(new ProcessStartInfo("dpkg-query", ["-W", "-f=${Status}", package]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var status = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (!status.Contains("install ok installed", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"the image installs {package}, which this machine lacks; run scripts/services.sh install");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"apt-get install ([^&;|]+)")]
+    private static partial Regex AptInstall();
 
     /// <summary>A path inside the stage: absolute ones under its root, relative ones under the working folder.</summary>
     private static string Map(string root, string workDir, string path) =>
