@@ -5,7 +5,8 @@
 # memory and the XADD -> receipt latency (median / p99 / max).
 #
 # Usage: scripts/bench-live.sh [SOCKETS:TOPICS ...]     (default: 1000:10 10000:100)
-# Environment: QA_BENCH_RATE (events/s, 100), QA_BENCH_SECONDS (20)
+# Environment: QA_BENCH_RATE (events/s, 100), QA_BENCH_SECONDS (20), QA_BENCH_POST=1 (each event a real POST of a
+# question to the API, which then runs in the same process: POST -> socket latency; at most 6 topics, the courses)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,8 +52,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-services postgres-start "$work/pg" "$pg_port"
-services redis-start "$work/redis" "$redis_port"
+# Durable, as deployed: the POST mode waits for each commit's fsync.
+services postgres-start "$work/pg" "$pg_port" durable
+services redis-start "$work/redis" "$redis_port" durable
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build "$repo/QaMonolith/QaMonolith.csproj" -c Release -v quiet -nologo >&2
@@ -63,6 +65,11 @@ export ConnectionStrings__Redis="127.0.0.1:$redis_port"
 export ASPNETCORE_URLS="http://127.0.0.1:$http_port"
 export DOTNET_ENVIRONMENT=Production
 export Modules__Api=false Modules__Answers=false Modules__Web=false Modules__Live=true
+post=false
+if [[ -n ${QA_BENCH_POST:-} ]]; then
+    post=true
+    export Modules__Api=true RateLimits__PerIpPerMinute=0
+fi
 export Logging__LogLevel__Default=Warning
 # A burst to 10,000 sockets must not overflow the default queue on a 2-core machine shared with the client.
 export Live__SendQueueSize=${QA_BENCH_QUEUE:-256}
@@ -83,7 +90,7 @@ for run in "${runs[@]}"; do
     echo "=== $sockets sockets, $topics topics, $rate events/s for $seconds s ($(nproc) cores, ulimit -n $(ulimit -n))"
     dotnet "$repo/bench/live/bin/Release/net10.0/LiveBench.dll" --url "http://127.0.0.1:$http_port" \
         --redis "127.0.0.1:$redis_port" --sockets "$sockets" --topics "$topics" --rate "$rate" \
-        --seconds "$seconds" --app-pid "$app_pid" || status=1
+        --seconds "$seconds" --app-pid "$app_pid" --post "$post" || status=1
     echo "server counters: $(curl -s "http://127.0.0.1:$http_port/live/metrics")"
     # The next run starts with no sockets left over.
     for ((i = 0; i < 100; i++)); do

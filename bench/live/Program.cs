@@ -8,6 +8,8 @@ using StackExchange.Redis;
 // Opens N sockets to /ws spread over T course topics, writes question.created entries to qa:events at a steady
 // rate (the shape the outbox relay writes), and reports connections held, the app's memory and the time from
 // XADD to receipt. Each entry carries its send time (a Stopwatch timestamp of this process) in the question text.
+// With --post, each event is instead a real question POSTed to the API (a new user each), so the time runs from
+// the POST through the commit, the outbox relay and qa:events to the socket (courses 1..T must exist).
 var options = BenchOptions.Parse(args);
 var deliveries = new LatencyLog(options.ExpectedDeliveries, (int)(options.Rate * options.Seconds));
 var sockets = new List<BenchSocket>(options.Sockets);
@@ -35,6 +37,7 @@ var connectTime = connectClock.Elapsed;
 Console.WriteLine($"connected {sockets.Count} of {options.Sockets} sockets in {connectTime.TotalSeconds:0.0} s ({failedConnects} failed)");
 var rssConnected = Rss(options.AppPid);
 
+using var http = new HttpClient { BaseAddress = options.Url };
 await using var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
 var db = redis.GetDatabase();
 var key = (RedisKey)(options.Prefix + "qa:events");
@@ -51,6 +54,22 @@ for (var k = 0; k < total; k++)
     }
 
     var courseId = (k % options.Topics) + 1;
+    if (options.Post)
+    {
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/api/courses/{courseId}/questions")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { text = $"bench:{k}:{Stopwatch.GetTimestamp()}" }), Encoding.UTF8, "application/json"),
+        };
+        post.Headers.Add("X-User-Id", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(post);
+        if ((int)response.StatusCode != 201)
+        {
+            Console.WriteLine($"POST {k}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        continue;
+    }
+
     var now = DateTime.UtcNow;
     var data = new
     {
@@ -86,8 +105,8 @@ Console.WriteLine($"""
     sockets: {options.Sockets} over {options.Topics} topics ({options.Sockets / options.Topics} per topic); held open to the end: {held}
     events: {total} at {options.Rate}/s for {publishTime.TotalSeconds:0.0} s; deliveries {deliveries.Count} of {expected} expected
     app RSS: {rssConnected} after connecting, {rssEnd} at the end
-    XADD -> receipt, every delivery: median {Percentile(latencies, 0.50):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {(latencies.Length > 0 ? latencies[^1] : double.NaN):0.00} ms
-    XADD -> first receipt of each event: median {Percentile(firsts, 0.50):0.00} ms, p99 {Percentile(firsts, 0.99):0.00} ms, max {(firsts.Length > 0 ? firsts[^1] : double.NaN):0.00} ms
+    {(options.Post ? "POST" : "XADD")} -> receipt, every delivery: median {Percentile(latencies, 0.50):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {(latencies.Length > 0 ? latencies[^1] : double.NaN):0.00} ms
+    {(options.Post ? "POST" : "XADD")} -> first receipt of each event: median {Percentile(firsts, 0.50):0.00} ms, p99 {Percentile(firsts, 0.99):0.00} ms, max {(firsts.Length > 0 ? firsts[^1] : double.NaN):0.00} ms
     """);
 
 Console.WriteLine($"slowest first receipts (event index: ms): {deliveries.Slowest(8)}");
@@ -109,7 +128,7 @@ static string Rss(int pid)
     return $"{Field("VmRSS:")} (peak {Field("VmHWM:")})";
 }
 
-internal sealed record BenchOptions(Uri Url, string Redis, string Prefix, int Sockets, int Topics, double Rate, double Seconds, int AppPid, int ConnectWave)
+internal sealed record BenchOptions(Uri Url, string Redis, string Prefix, int Sockets, int Topics, double Rate, double Seconds, int AppPid, int ConnectWave, bool Post)
 {
     public long ExpectedDeliveries => (long)(Rate * Seconds) * Sockets / Topics;
 
@@ -131,7 +150,8 @@ internal sealed record BenchOptions(Uri Url, string Redis, string Prefix, int So
             double.Parse(Get("rate", "100"), CultureInfo.InvariantCulture),
             double.Parse(Get("seconds", "20"), CultureInfo.InvariantCulture),
             int.Parse(Get("app-pid", "0"), CultureInfo.InvariantCulture),
-            int.Parse(Get("connect-wave", "200"), CultureInfo.InvariantCulture));
+            int.Parse(Get("connect-wave", "200"), CultureInfo.InvariantCulture),
+            Get("post", "false") == "true");
     }
 }
 
