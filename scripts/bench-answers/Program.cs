@@ -26,17 +26,43 @@ fakeBuilder.WebHost.UseUrls($"http://127.0.0.1:{options.GetValueOrDefault("fake-
 fakeBuilder.Logging.ClearProviders();
 var fake = fakeBuilder.Build();
 var modelCalls = 0;
-fake.MapPost("/v1/chat/completions", () =>
+fake.MapPost("/v1/chat/completions", async (HttpContext context) =>
 {
     var n = Interlocked.Increment(ref modelCalls);
-    return Results.Json(new
+    var text = $"Answer {n} from the fake model: check the course notes on this topic.";
+    using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body);
+    if (!body.RootElement.TryGetProperty("stream", out var stream) || stream.ValueKind != System.Text.Json.JsonValueKind.True)
     {
-        id = $"chatcmpl-{n}",
-        @object = "chat.completion",
-        created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-        model = "bench-model",
-        choices = new[] { new { index = 0, message = new { role = "assistant", content = $"Answer {n} from the fake model: check the course notes on this topic." }, finish_reason = "stop" } },
-    });
+        await context.Response.WriteAsJsonAsync(new
+        {
+            id = $"chatcmpl-{n}",
+            @object = "chat.completion",
+            created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            model = "bench-model",
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
+        });
+        return;
+    }
+
+    // Streamed as OpenAI does (the app asks for it): a chunk a word, a last chunk with finish_reason, then [DONE];
+    // all at once, so the pipeline and not the model is measured.
+    context.Response.ContentType = "text/event-stream";
+    var words = text.Split(' ');
+    for (var i = 0; i <= words.Length; i++)
+    {
+        object delta = i < words.Length ? new { content = (i == 0 ? "" : " ") + words[i] } : new { };
+        var chunk = new
+        {
+            id = $"chatcmpl-{n}",
+            @object = "chat.completion.chunk",
+            created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            model = "bench-model",
+            choices = new[] { new { index = 0, delta, finish_reason = i < words.Length ? null : "stop" } },
+        };
+        await context.Response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(chunk)}\n\n");
+    }
+
+    await context.Response.WriteAsync("data: [DONE]\n\n");
 });
 await fake.StartAsync();
 if (options.ContainsKey("fake-only"))
