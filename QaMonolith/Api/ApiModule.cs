@@ -1,3 +1,5 @@
+using QaMonolith.Shared.Telemetry;
+
 namespace QaMonolith.Api;
 
 internal static class ApiModule
@@ -11,6 +13,7 @@ internal static class ApiModule
         services.AddHostedService(sp => sp.GetRequiredService<PageCache>());
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PostWriter>();
+        services.AddMetricsSource<ApiMetrics>(ApiMetrics.MeterName);
         services.AddOpenApi(options => options.AddOperationTransformer(OpenApiInputs.DescribeAsync));
     }
 
