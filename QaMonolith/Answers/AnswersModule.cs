@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenAI;
 using OpenAI.Chat;
+using QaMonolith.Shared.Telemetry;
 
 namespace QaMonolith.Answers;
 
@@ -23,6 +24,7 @@ internal static class AnswersModule
         services.AddSingleton<DeliveryHandler>();
         services.AddHostedService<AnswersWorker>();
         services.AddHostedService<AnswerSweeper>();
+        services.AddMetricsSource<AnswersMetrics>(AnswersMetrics.Name).AddPolledGauge<AnswersMetrics>();
     }
 
     internal static IAnswerWriter CreateWriter(IServiceProvider services)
@@ -50,6 +52,7 @@ internal static class AnswersModule
                 }).AsIChatClient(),
             _ => new LlmApiChatClient(http, options.Endpoint!, string.IsNullOrWhiteSpace(options.Model) ? "llm-api" : options.Model),
         };
-        return new ChatAnswerWriter(chat, pipeline, options);
+        // Metered inside the pipeline, so each attempt counts; a writer built outside the host (a unit test) is not.
+        return new ChatAnswerWriter(services.GetService<AnswersMetrics>() is { } metrics ? new MeteredChatClient(chat, metrics) : chat, pipeline, options);
     }
 }
