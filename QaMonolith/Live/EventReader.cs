@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using QaMonolith.Shared.Redis;
+using QaMonolith.Shared.Telemetry;
 using StackExchange.Redis;
 
 namespace QaMonolith.Live;
@@ -119,6 +120,7 @@ internal sealed class EventReader(
         }
 
         var events = new List<LiveEvent>(entries.Length);
+        using var traced = DeliveryActivities.IfListened();
         var last = position;
         foreach (var entry in entries)
         {
@@ -128,6 +130,7 @@ internal sealed class EventReader(
             if (e is not null)
             {
                 events.Add(e);
+                traced?.Start(Field(fields, TraceContext.Field), e);
             }
         }
 
