@@ -1,5 +1,7 @@
+using System.ClientModel;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using QaMonolith.Shared.Redis;
 using QaMonolith.Shared.Telemetry;
@@ -57,11 +59,23 @@ internal sealed class AnswersMetrics : IPolledGauge
         _modelDuration.Record(seconds, _provider, new("outcome", error is null ? "success" : "failure"));
         if (error is not null)
         {
-            _modelFailures.Add(1, _provider, new("error_type", error.GetType().Name));
+            _modelFailures.Add(1, _provider, new("error_type", ErrorType(error)));
         }
     }
 
     public void DeadLettered() => _deadLettered.Add(1);
+
+    /// <summary>A short, bounded label: the HTTP status the server answered, or what kind of failure it was.</summary>
+    private static string ErrorType(Exception error) => error switch
+    {
+        ClientResultException { Status: > 0 } http => "http_" + http.Status.ToString(CultureInfo.InvariantCulture),
+        ClientResultException or HttpRequestException => "unreachable",
+        // The llm-api client's own failures: a 5xx, 408 or 429 is transient, a reply it cannot read is not.
+        ModelCallException { Transient: true } => "transient",
+        ModelCallException => "rejected",
+        OperationCanceledException => "timeout",
+        _ => error.GetType().Name,
+    };
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
