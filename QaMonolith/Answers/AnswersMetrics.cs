@@ -1,7 +1,9 @@
 using System.ClientModel;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using QaMonolith.Shared.Redis;
 using QaMonolith.Shared.Telemetry;
@@ -25,10 +27,11 @@ internal sealed class AnswersMetrics : IPolledGauge
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly KeyValuePair<string, object?> _provider;
-    private readonly Counter<long> _generated;
+    // By model: the server may name a model other than the one configured. Observable, so exported from 0 on.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _generated = new(StringComparer.Ordinal);
     private readonly Histogram<double> _modelDuration;
     private readonly Counter<long> _modelFailures;
-    private readonly Counter<long> _deadLettered;
+    private long _deadLettered;
     private readonly Reading<long> _lag = new(GroupTag);
     private readonly Reading<long> _pending = new(GroupTag);
     private readonly Reading<long> _consumers = new(GroupTag);
@@ -40,18 +43,21 @@ internal sealed class AnswersMetrics : IPolledGauge
         _keys = keys;
         _provider = new("provider", llm.Value.Provider.ToString());
         var meter = meters.Create(Name);
-        _generated = meter.CreateCounter<long>("qa.answers.generated", "{answer}", "Answers the model (or Offline) wrote and saved, by provider and model");
+        meter.CreateObservableCounter("qa.answers.generated", ObserveGenerated, "{answer}", "Answers the model (or Offline) wrote and saved, by provider and model");
         _modelDuration = meter.CreateHistogram("qa.model.call.duration", "s", "One call to the language model, each retry on its own, by provider and outcome",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120] });
         _modelFailures = meter.CreateCounter<long>("qa.model.call.failures", "{call}", "Model calls that failed (each retry counts), by provider and error type");
-        _deadLettered = meter.CreateCounter<long>("qa.questions.dead_lettered", "{entry}", "Entries this process moved to qa:questions:dead after their last delivery failed");
+        meter.CreateObservableCounter("qa.questions.dead_lettered", () => Volatile.Read(ref _deadLettered), "{entry}",
+            "Entries this process moved to qa:questions:dead after their last delivery failed");
+        var options = llm.Value;
+        _generated[options.Provider == LlmProvider.Offline ? OfflineAnswerWriter.Model : string.IsNullOrWhiteSpace(options.Model) ? options.Provider.ToString() : options.Model] = new();
         meter.CreateObservableGauge("qa.questions.lag", _lag.Observe, "{entry}", "Entries of qa:questions the consumer group has not read yet (XINFO GROUPS lag)");
         meter.CreateObservableGauge("qa.questions.pending", _pending.Observe, "{entry}", "Entries delivered to a consumer of the group and not acked yet");
         meter.CreateObservableGauge("qa.questions.consumers", _consumers.Observe, "{consumer}", "Consumers the group knows, including ones that left recently");
         meter.CreateObservableGauge("qa.questions.dead", _dead.Observe, "{entry}", "Entries in qa:questions:dead, waiting for people");
     }
 
-    public void Generated(string model) => _generated.Add(1, _provider, new("model", model));
+    public void Generated(string model) => Interlocked.Increment(ref _generated.GetOrAdd(model, _ => new()).Value);
 
     public void ModelCalled(long startedTimestamp, Exception? error)
     {
@@ -63,7 +69,10 @@ internal sealed class AnswersMetrics : IPolledGauge
         }
     }
 
-    public void DeadLettered() => _deadLettered.Add(1);
+    public void DeadLettered() => Interlocked.Increment(ref _deadLettered);
+
+    private IEnumerable<Measurement<long>> ObserveGenerated() =>
+        _generated.Select(e => new Measurement<long>(Volatile.Read(ref e.Value.Value), _provider, new("model", e.Key)));
 
     /// <summary>A short, bounded label: the HTTP status the server answered, or what kind of failure it was.</summary>
     private static string ErrorType(Exception error) => error switch

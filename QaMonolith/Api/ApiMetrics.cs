@@ -2,21 +2,24 @@ using System.Diagnostics.Metrics;
 
 namespace QaMonolith.Api;
 
-/// <summary>What users post. Counted after the commit, so a rejected or failed post is not counted.</summary>
+/// <summary>
+/// What users post, counted after the commit, so a rejected or failed post is not counted. Plain interlocked fields
+/// read by observable counters: the POST path pays one interlocked add, and the counters are exported from 0 on
+/// (a counter a provider enables later would lose the first post to Prometheus's increase()).
+/// </summary>
 internal sealed class ApiMetrics
 {
     public const string MeterName = "QaMonolith.Api";
 
-    private readonly Counter<long> _questions;
-    private readonly Counter<long> _answers;
+    private long _questions;
+    private long _answers;
 
     public ApiMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _questions = meter.CreateCounter<long>("qa.questions.asked", "{question}", "Questions users asked");
-        _answers = meter.CreateCounter<long>("qa.answers.posted", "{answer}", "Answers users posted (model answers are qa.answers.generated)");
+        meter.CreateObservableCounter("qa.questions.asked", () => Volatile.Read(ref _questions), "{question}", "Questions users asked");
+        meter.CreateObservableCounter("qa.answers.posted", () => Volatile.Read(ref _answers), "{answer}", "Answers users posted (model answers are qa.answers.generated)");
     }
 
-    // No tags: a tagless counter is one interlocked add, nothing allocated.
-    public void Posted(PostKind kind) => (kind == PostKind.Question ? _questions : _answers).Add(1);
+    public void Posted(PostKind kind) => Interlocked.Increment(ref kind == PostKind.Question ? ref _questions : ref _answers);
 }

@@ -35,6 +35,9 @@ internal static class TelemetryModule
                 // connections. Not AddAspNetCoreInstrumentation: it also turns on the routing and diagnostics meters,
                 // whose per-request measurements cost the hot path and say little an operator needs.
                 .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                // Two more recordings per request for a number that rate × latency gives too (Little's law); dropped
+                // by every reader, the instrument stays disabled and ASP.NET Core skips it.
+                .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
