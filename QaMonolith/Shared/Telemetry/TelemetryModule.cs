@@ -24,11 +24,13 @@ internal static class TelemetryModule
     public static void AddTelemetry(this IHostApplicationBuilder builder, ModulesOptions modules)
     {
         var services = builder.Services;
-        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section)
+            .Validate(options => options.GaugeInterval > TimeSpan.Zero, "Telemetry:GaugeInterval must be positive").ValidateOnStart();
 
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
-                .AddService("qamonolith", serviceInstanceId: Environment.MachineName)
+                // OTEL_SERVICE_NAME still names it; the instance is the pod or host, so series of replicas stay apart.
+                .AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "qamonolith", serviceInstanceId: Environment.MachineName)
                 .AddAttributes([new("qa.modules", string.Join(",", modules.Enabled()))]))
             .WithMetrics(metrics => metrics
                 // Hosting gives http.server.request.duration (count and latency by route and status), Kestrel the
