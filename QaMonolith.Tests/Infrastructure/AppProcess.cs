@@ -29,6 +29,9 @@ internal sealed class AppProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>What it wrote so far, line by line.</summary>
+    public IReadOnlyList<string> Lines => Output.Split('\n', StringSplitOptions.TrimEntries);
+
     public string Output
     {
         get
@@ -38,6 +41,45 @@ internal sealed class AppProcess : IAsyncDisposable
                 return _output.ToString();
             }
         }
+    }
+
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    /// <summary>
+    /// The built host as scripts/run.sh starts it (<c>dotnet run --no-build</c>), on a new database of the shared
+    /// servers and a key prefix of its own, <paramref name="environment"/> added (it may override those), ready.
+    /// </summary>
+    public static async Task<AppProcess> RunHostAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = await Servers.Postgres.CreateDatabaseAsync(),
+            ["ConnectionStrings__Redis"] = Servers.Redis.ConnectionString,
+            ["Redis__KeyPrefix"] = $"process:{Guid.NewGuid():N}:",
+        };
+        foreach (var (key, value) in environment)
+        {
+            all[key] = value;
+        }
+
+        var app = await StartAsync("dotnet",
+            ["run", "--project", Path.Combine(Repo.Root, "QaMonolith", "QaMonolith.csproj"), "-c", Configuration, "--no-build", "--no-launch-profile"],
+            Repo.Root, all, "dotnet run");
+        try
+        {
+            await app.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return app;
     }
 
     /// <summary>Starts <paramref name="fileName"/> with ASPNETCORE_URLS set to a free port; does not wait for it.</summary>

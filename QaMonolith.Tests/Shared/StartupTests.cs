@@ -6,28 +6,16 @@ namespace QaMonolith.Tests.Shared;
 /// <summary>The host as scripts/run.sh starts it: its own process, `dotnet run` of the host project, the root appsettings.json.</summary>
 public sealed class StartupTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     [Test]
     [CancelAfter(120_000)]
     public async Task Host_StartedLikeRunSh_IsReady_AndReadsTheRootAppSettings()
     {
-        var environment = new Dictionary<string, string>
+        await using var app = await AppProcess.RunHostAsync(new Dictionary<string, string>
         {
-            ["ConnectionStrings__Postgres"] = await Servers.Postgres.CreateDatabaseAsync(),
-            ["ConnectionStrings__Redis"] = Servers.Redis.ConnectionString,
             ["Redis__KeyPrefix"] = $"startup:{Guid.NewGuid():N}:",
             ["DOTNET_ENVIRONMENT"] = "Production",
-        };
-        await using var app = await AppProcess.StartAsync("dotnet",
-            ["run", "--project", Path.Combine(Repo.Root, "QaMonolith", "QaMonolith.csproj"), "-c", Configuration, "--no-build", "--no-launch-profile"],
-            Repo.Root, environment, "dotnet run");
+        });
 
-        await app.WaitUntilReadyAsync();
         using var courses = await app.Http.GetAsync("/api/courses");
         Assert.That(courses.StatusCode, Is.EqualTo(HttpStatusCode.OK));
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenAI;
 using OpenAI.Chat;
+using QaMonolith.Shared.Telemetry;
 
 namespace QaMonolith.Answers;
 
@@ -27,6 +28,7 @@ internal static class AnswersModule
         services.AddSingleton<DeliveryHandler>();
         services.AddHostedService<AnswersWorker>();
         services.AddHostedService<AnswerSweeper>();
+        services.AddMetricsSource<AnswersMetrics>(AnswersMetrics.Name).AddPolledGauge<AnswersMetrics>();
     }
 
     internal static IAnswerWriter CreateWriter(IServiceProvider services)
@@ -42,7 +44,7 @@ internal static class AnswersModule
         var deltas = services.GetService<AnswerDeltas>();
         if (options.Provider == LlmProvider.Local)
         {
-            return new ChatAnswerWriter(new LocalChatClient(services.GetRequiredService<LocalModel>()), pipeline, options, deltas, maxCalls: options.MaxConcurrency);
+            return new ChatAnswerWriter(Metered(services, new LocalChatClient(services.GetRequiredService<LocalModel>())), pipeline, options, deltas, maxCalls: options.MaxConcurrency);
         }
 
         // Polly owns time-outs and retries: the client itself never gives up first and never retries on its own.
@@ -61,6 +63,10 @@ internal static class AnswersModule
                 }).AsIChatClient(),
             _ => new LlmApiChatClient(http, options.Endpoint!, string.IsNullOrWhiteSpace(options.Model) ? "llm-api" : options.Model),
         };
-        return new ChatAnswerWriter(chat, pipeline, options, options.Provider == LlmProvider.OpenAI ? deltas : null);
+        // Metered inside the pipeline, so each attempt counts; a writer built outside the host (a unit test) is not.
+        return new ChatAnswerWriter(Metered(services, chat), pipeline, options, options.Provider == LlmProvider.OpenAI ? deltas : null);
     }
+
+    private static IChatClient Metered(IServiceProvider services, IChatClient chat) =>
+        services.GetService<AnswersMetrics>() is { } metrics ? new MeteredChatClient(chat, metrics) : chat;
 }

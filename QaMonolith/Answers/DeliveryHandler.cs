@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using QaMonolith.Shared.Telemetry;
 using StackExchange.Redis;
 
 namespace QaMonolith.Answers;
@@ -7,13 +9,16 @@ namespace QaMonolith.Answers;
 /// What happens to one delivered entry: answered and acked; or, when it fails, left pending to be claimed and
 /// tried again, until its MaxDeliveries-th failure moves it to <c>qa:questions:dead</c>.
 /// </summary>
-internal sealed class DeliveryHandler(QuestionStream stream, QuestionAnswerer answerer, IOptions<AnswersOptions> options, ILogger<DeliveryHandler> logger)
+internal sealed class DeliveryHandler(QuestionStream stream, QuestionAnswerer answerer, AnswersMetrics metrics, IOptions<AnswersOptions> options, ILogger<DeliveryHandler> logger)
 {
     /// <summary>Answers one entry and acks it; never throws, so a failure is logged here and the entry stays pending.</summary>
     public async Task HandleAsync(Delivery delivery, string consumer, CancellationToken cancellationToken)
     {
         // Off the loop's stack at once, so a question that answers synchronously cannot delay the next read.
         await Task.Yield();
+        // The question's trace, continued from its POST: the model calls, the saves and the answer.created rows are in it.
+        using var activity = TraceContext.StartConsumer(AnswersMetrics.Source, "answers.question", delivery.Field(TraceContext.Field));
+        activity?.SetTag("messaging.message.id", (string?)delivery.Id).SetTag("qa.deliveries", delivery.Deliveries);
         try
         {
             if (delivery.Values.Length > 0)
@@ -30,6 +35,7 @@ internal sealed class DeliveryHandler(QuestionStream stream, QuestionAnswerer an
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await FailAsync(delivery, consumer, ex, cancellationToken);
             return;
         }
@@ -63,6 +69,7 @@ internal sealed class DeliveryHandler(QuestionStream stream, QuestionAnswerer an
             }
 
             await stream.DeadLetterAsync(delivery, consumer, error);
+            metrics.DeadLettered();
             logger.LogError(error, "Entry {EntryId} failed {Deliveries} times and moved to {DeadStream}",
                 (string?)delivery.Id, delivery.Deliveries, Shared.Redis.StreamNames.QuestionsDead);
         }

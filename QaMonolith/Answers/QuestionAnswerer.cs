@@ -23,6 +23,7 @@ internal sealed class QuestionAnswerer(
     IConnectionMultiplexer redis,
     RedisKeys keys,
     IOptions<LlmOptions> llmOptions,
+    AnswersMetrics metrics,
     ILogger<QuestionAnswerer> logger)
 {
     private const string LoadSql = """
@@ -115,6 +116,7 @@ internal sealed class QuestionAnswerer(
         }
 
         outbox.Notify();
+        metrics.Generated(draft.Model);
         logger.LogDebug("Saved answer {AnswerId} in slot {Slot} of question {QuestionId}", row.Id, slot, question.QuestionId);
         await InvalidateCachesAsync(row.QuestionId, row.CourseId);
     }

@@ -1,3 +1,5 @@
+using QaMonolith.Shared.Telemetry;
+
 namespace QaMonolith.Api;
 
 internal static class ApiModule
@@ -12,6 +14,7 @@ internal static class ApiModule
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PostWriter>();
         services.AddSingleton<ReaderVotes>();
+        services.AddMetricsSource<ApiMetrics>(ApiMetrics.MeterName);
         services.AddOpenApi(options => options.AddOperationTransformer(OpenApiInputs.DescribeAsync));
     }
 

@@ -17,7 +17,7 @@ internal sealed record SavedPost<T>(T Item, string Location, IReadOnlyList<Outbo
 /// outbox rows in one transaction, announced, and dropped from the caches it changed. Each endpoint brings only its
 /// insert.
 /// </summary>
-internal sealed class PostWriter(NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox, IOptions<ApiOptions> options)
+internal sealed class PostWriter(NpgsqlDataSource db, PageCache cache, RateLimiter limiter, OutboxSignal outbox, ApiMetrics metrics, IOptions<ApiOptions> options)
 {
     /// <param name="insert">Inserts the row inside the transaction; null when the parent does not exist.</param>
     public async Task<Results<Created<T>, ProblemHttpResult>> PostAsync<T>(
@@ -73,6 +73,7 @@ internal sealed class PostWriter(NpgsqlDataSource db, PageCache cache, RateLimit
         }
 
         outbox.Notify();
+        metrics.Posted(kind);
         await cache.InvalidateAsync([.. saved.Scopes]);
         return TypedResults.Created(saved.Location, saved.Item);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using QaMonolith.Shared.Redis;
+using QaMonolith.Shared.Telemetry;
 using StackExchange.Redis;
 
 namespace QaMonolith.Live;
@@ -108,7 +109,17 @@ internal sealed class EventReader(
             return position;
         }
 
-        var events = StreamHistory.ToEvents(entries, logger);
+        var events = new List<LiveEvent>(entries.Length);
+        using var traced = DeliveryActivities.IfListened();
+        foreach (var entry in entries)
+        {
+            if (StreamHistory.ToEvent(entry.Id, entry.Type, entry.Data, logger) is { } e)
+            {
+                events.Add(e);
+                traced?.Start(entry.TraceParent, e);
+            }
+        }
+
         var last = entries[^1].Id;
         var lagMs = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - (long)last.Milliseconds);
         metrics.Read(entries.Length, lagMs);

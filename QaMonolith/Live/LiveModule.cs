@@ -1,3 +1,5 @@
+using QaMonolith.Shared.Telemetry;
+
 namespace QaMonolith.Live;
 
 internal static class LiveModule
@@ -7,6 +9,7 @@ internal static class LiveModule
         var services = builder.Services;
         services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LiveMetrics>();
+        services.AddMetricsSource<LiveTelemetry>(LiveTelemetry.Name);
         services.AddSingleton<LiveHub>();
         services.AddSingleton<LiveSession>();
         services.AddSingleton<EventReader>();

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace QaMonolith.Live;
 
 /// <summary>One entry of an XREAD reply: its id and the two fields every entry of our streams has.</summary>
-internal readonly record struct StreamEntryFields(StreamId Id, string? Type, string? Data);
+internal readonly record struct StreamEntryFields(StreamId Id, string? Type, string? Data, string? TraceParent);
 
 internal static class StreamReply
 {
@@ -33,7 +33,7 @@ internal static class StreamReply
         for (var i = 0; i < entries.Length; i++)
         {
             var fields = (RedisValue[])entries[i][1]!;
-            result[i] = new StreamEntryFields(StreamId.Parse((string?)entries[i][0]), Field(fields, "type"), Field(fields, "data"));
+            result[i] = new StreamEntryFields(StreamId.Parse((string?)entries[i][0]), Field(fields, "type"), Field(fields, "data"), Field(fields, Shared.Telemetry.TraceContext.Field));
         }
 
         return result;

@@ -6,6 +6,7 @@ using QaMonolith.Shared.Health;
 using QaMonolith.Shared.Http;
 using QaMonolith.Shared.Outbox;
 using QaMonolith.Shared.Redis;
+using QaMonolith.Shared.Telemetry;
 using StackExchange.Redis;
 
 namespace QaMonolith.Shared;
@@ -30,7 +31,8 @@ internal static class SharedModule
             throw new InvalidOperationException("ConnectionStrings:Postgres is not set; set ConnectionStrings__Postgres, e.g. Host=127.0.0.1;Port=5432;Database=qamonolith;Username=postgres");
         }
 
-        services.AddSingleton(_ => NpgsqlDataSource.Create(WithDefaults(postgres)));
+        // Named, so metrics label the pool "qamonolith" rather than with its connection string.
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithDefaults(postgres)) { Name = "qamonolith" }.Build());
         services.AddSingleton<IConnectionMultiplexer>(RedisConnection.Connect);
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<DatabaseState>();
@@ -50,6 +52,7 @@ internal static class SharedModule
             .AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
 
+        builder.AddTelemetry(modules);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = FrameworkProblems.AddDetail);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return modules;
@@ -93,5 +96,6 @@ internal static class SharedModule
         // Unknown routes and wrong methods get a problem document too, not an empty body.
         app.UseStatusCodePages();
         app.MapHealth();
+        app.MapTelemetry();
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using QaMonolith.Shared.Data;
 using QaMonolith.Shared.Redis;
+using QaMonolith.Shared.Telemetry;
 using StackExchange.Redis;
 
 namespace QaMonolith.Shared.Outbox;
@@ -28,7 +29,7 @@ internal sealed class OutboxRelay(
     private static readonly TimeSpan CleanupEvery = TimeSpan.FromMinutes(10);
 
     private const string SelectPendingSql = """
-        select id, stream, type, data::text as data
+        select id, stream, type, data::text as data, traceparent
         from outbox
         where published_at is null
         order by id
@@ -40,7 +41,12 @@ internal sealed class OutboxRelay(
 
     private const string CleanupSql = "delete from outbox where published_at < now() - @Retain";
 
-    private sealed record PendingRow(long Id, string Stream, string Type, string Data);
+    private sealed record PendingRow(long Id, string Stream, string Type, string Data, string? Traceparent)
+    {
+        public NameValueEntry[] Fields() => Traceparent is null
+            ? [new("type", Type), new("data", Data), new("outboxId", Id)]
+            : [new("type", Type), new("data", Data), new("outboxId", Id), new(TraceContext.Field, Traceparent)];
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -108,7 +114,7 @@ internal sealed class OutboxRelay(
         var db = redis.GetDatabase();
         var adds = rows.Select(row => db.StreamAddAsync(
             keys.Key(row.Stream),
-            [new NameValueEntry("type", row.Type), new NameValueEntry("data", row.Data), new NameValueEntry("outboxId", row.Id)],
+            row.Fields(),
             maxLength: MaxLength(row.Stream),
             useApproximateMaxLength: true)).ToArray();
         Exception? failure = null;
