@@ -57,6 +57,29 @@ public sealed class LiveDeltaTests : LiveFixture
     }
 
     [Test]
+    public async Task ADeltaThatComesAfterItsSlotWasSaved_IsNotSent_ButOtherSlotsDeltasAre()
+    {
+        var question = NewId();
+        await using var watcher = await ConnectAsync($"topics=question:{question}");
+        var now = DateTime.UtcNow;
+        await Stream.AddAsync("answer.created", new
+        {
+            courseId = 1,
+            questionId = question,
+            slot = 0,
+            answer = new { id = 1, questionId = question, text = "Saved.", upvotes = 0, createdAt = now, lastActivityAt = now, author = new { kind = "llm", model = "m" }, upvotedByMe = false },
+        });
+        Assert.That((await watcher.NextAsync()).GetProperty("type").GetString(), Is.EqualTo("answer.created"));
+
+        await DeltaAsync(1, question, slot: 0, seq: 9, "Sav");
+        await DeltaAsync(1, question, slot: 1, seq: 1, "Another slot");
+
+        var next = await watcher.NextAsync();
+        Assert.That(next.GetProperty("slot").GetInt32(), Is.EqualTo(1), "the saved slot's late delta would reopen a placeholder");
+        await watcher.AssertQuietAsync(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Test]
     public async Task ManyDeltasToASocketThatDoesNotRead_AreDropped_WithoutClosingIt()
     {
         var question = NewId();

@@ -10,15 +10,49 @@ namespace QaMonolith.Live;
 /// for whoever watches now, so nothing older is ever read, and after an outage it starts again from the newest
 /// rather than catching up on text that the saved answers have overtaken.
 /// </summary>
+/// <remarks>
+/// The two streams are read apart, so a slot's last delta could reach a socket after its answer.created; before the
+/// event reader hands on a saved answer it calls <see cref="CatchUpAsync"/>, which reads what qa:live holds by then
+/// (the writer sent the last delta before it saved) on the shared connection. Both readers deliver through one gate
+/// that remembers the newest delta handed on, so none goes out twice or out of order.
+/// </remarks>
 internal sealed class DeltaReader(
     IConfiguration configuration,
+    IConnectionMultiplexer shared,
     RedisKeys keys,
     LiveHub hub,
     LiveMetrics metrics,
     IOptions<LiveOptions> options,
     ILogger<DeltaReader> logger) : BackgroundService
 {
+    private readonly Lock _gate = new();
     private ConnectionMultiplexer? _redis;
+    private StreamId? _delivered;
+
+    /// <summary>Hands on every delta qa:live holds now; best effort (deltas are a courtesy), never throws.</summary>
+    public async Task CatchUpAsync()
+    {
+        StreamId from;
+        lock (_gate)
+        {
+            if (_delivered is not { } delivered)
+            {
+                return;
+            }
+
+            from = delivered;
+        }
+
+        try
+        {
+            var entries = await shared.GetDatabase().StreamReadAsync(keys.Live, from.ToString(), options.Value.ReadBatchSize);
+            Deliver([.. entries.Select(e => new StreamEntryFields(StreamId.Parse(e.Id), e["type"], e["data"], null))]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogDebug(ex, "Could not catch up on {Stream} before a saved answer", keys.Live);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,7 +65,15 @@ internal sealed class DeltaReader(
         {
             try
             {
-                position ??= await NewestAsync(db);
+                if (position is null)
+                {
+                    position = await NewestAsync(db);
+                    lock (_gate)
+                    {
+                        _delivered = position;
+                    }
+                }
+
                 position = await ReadBatchAsync(db, position.Value, settings, stoppingToken);
                 failures = 0;
             }
@@ -42,6 +84,11 @@ internal sealed class DeltaReader(
             catch (Exception ex)
             {
                 position = null;
+                lock (_gate)
+                {
+                    _delivered = null;
+                }
+
                 if (failures++ == 0)
                 {
                     logger.LogWarning(ex, "Live cannot read {Stream}; answers still arrive when saved, only their progress is not shown", keys.Live);
@@ -73,10 +120,29 @@ internal sealed class DeltaReader(
             return position;
         }
 
-        // Only deltas belong here; anything durable goes through qa:events and its resumable history.
-        var deltas = StreamHistory.ToEvents(entries, logger).Where(e => !e.Durable).ToList();
-        metrics.DeltasRead(entries.Length);
-        hub.PublishEphemeral(deltas);
+        Deliver(entries);
         return entries[^1].Id;
+    }
+
+    private void Deliver(StreamEntryFields[] entries)
+    {
+        lock (_gate)
+        {
+            if (_delivered is not { } delivered)
+            {
+                return;
+            }
+
+            var fresh = entries.Where(e => e.Id > delivered).ToArray();
+            if (fresh.Length == 0)
+            {
+                return;
+            }
+
+            // Only deltas belong here; anything durable goes through qa:events and its resumable history.
+            metrics.DeltasRead(fresh.Length);
+            hub.PublishEphemeral(StreamHistory.ToEvents(fresh, logger).Where(e => !e.Durable).ToList());
+            _delivered = fresh[^1].Id;
+        }
     }
 }

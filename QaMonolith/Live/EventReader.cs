@@ -16,6 +16,7 @@ internal sealed class EventReader(
     IConfiguration configuration,
     RedisKeys keys,
     LiveHub hub,
+    DeltaReader deltas,
     LiveMetrics metrics,
     IOptions<LiveOptions> options,
     TimeProvider time,
@@ -123,6 +124,12 @@ internal sealed class EventReader(
         var last = entries[^1].Id;
         var lagMs = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - (long)last.Milliseconds);
         metrics.Read(entries.Length, lagMs);
+        if (events.Exists(e => e.Slot is not null))
+        {
+            // A model answer's last delta was sent before it was saved: let it out first.
+            await deltas.CatchUpAsync();
+        }
+
         hub.Publish(events, entries[0].Id, last);
         return last;
     }

@@ -8,8 +8,14 @@ namespace QaMonolith.Live;
 /// One <c>qa:events</c> entry ready for the wire: the topic it belongs to and its frame, serialized once and
 /// shared by every socket that gets it.
 /// </summary>
-internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> frame, bool durable = true)
+/// <summary>A model answer's place: question and slot, as answer.delta and answer.created name it.</summary>
+internal readonly record struct AnswerSlot(long QuestionId, int Slot);
+
+internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> frame, bool durable = true, AnswerSlot? slot = null)
 {
+    /// <summary>The model answer slot an answer.delta writes or an answer.created saves; null for anything else.</summary>
+    public AnswerSlot? Slot { get; } = slot;
+
     /// <summary>The entry's id in <c>qa:events</c>; for an ephemeral event its id in <c>qa:live</c>, which orders nothing.</summary>
     public StreamId Id { get; } = id;
 
@@ -73,6 +79,9 @@ internal sealed class LiveEvent(StreamId id, string topic, ReadOnlyMemory<byte> 
             writer.WriteEndObject();
         }
 
-        return new LiveEvent(id, topic, buffer.WrittenMemory, durable);
+        AnswerSlot? slot = type is EventTypes.AnswerCreated or EventTypes.AnswerDelta && root.TryGetProperty("slot", out var s) && s.TryGetInt32(out var n)
+            ? new AnswerSlot(root.GetProperty("questionId").GetInt64(), n)
+            : null;
+        return new LiveEvent(id, topic, buffer.WrittenMemory, durable, slot);
     }
 }

@@ -8,6 +8,9 @@ namespace QaMonolith.Live;
 internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
 {
     private readonly Lock _lock = new();
+    private const int SavedSlotsKept = 10_000;
+    private readonly HashSet<AnswerSlot> _savedSlots = [];
+    private readonly Queue<AnswerSlot> _savedOrder = new();
     private readonly Dictionary<string, HashSet<LiveConnection>> _subscribers = new(StringComparer.Ordinal);
     private readonly HashSet<LiveConnection> _connections = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -125,6 +128,11 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
 
             foreach (var e in events)
             {
+                if (e is { Durable: true, Slot: { } saved })
+                {
+                    RememberSaved(saved);
+                }
+
                 if (!_subscribers.TryGetValue(e.Topic, out var sockets))
                 {
                     continue;
@@ -172,10 +180,19 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
     public void PublishEphemeral(IReadOnlyList<LiveEvent> events)
     {
         var dropped = 0;
+        var late = 0;
         lock (_lock)
         {
             foreach (var e in events)
             {
+                // Live reads qa:live and qa:events apart, so a delta can come in after its answer was saved; the
+                // socket already has the saved answer then, and a late delta would only open a stale placeholder.
+                if (e.Slot is { } slot && _savedSlots.Contains(slot))
+                {
+                    late++;
+                    continue;
+                }
+
                 if (_subscribers.TryGetValue(e.Topic, out var sockets))
                 {
                     foreach (var socket in sockets)
@@ -186,7 +203,20 @@ internal sealed class LiveHub(LiveMetrics metrics, ILogger<LiveHub> logger)
             }
         }
 
-        metrics.DeltasDropped(dropped);
+        metrics.DeltasDropped(dropped + late);
+    }
+
+    /// <summary>The slots whose answer.created went out lately, the oldest forgotten past <see cref="SavedSlotsKept"/>.</summary>
+    private void RememberSaved(AnswerSlot slot)
+    {
+        if (_savedSlots.Add(slot))
+        {
+            _savedOrder.Enqueue(slot);
+            if (_savedOrder.Count > SavedSlotsKept)
+            {
+                _savedSlots.Remove(_savedOrder.Dequeue());
+            }
+        }
     }
 
     /// <summary>Closes every socket with 1001 and refuses new ones: the host is stopping.</summary>

@@ -14,7 +14,8 @@ internal static class LiveModule
         services.AddSingleton<LiveSession>();
         services.AddSingleton<EventReader>();
         services.AddHostedService(sp => sp.GetRequiredService<EventReader>());
-        services.AddHostedService<DeltaReader>();
+        services.AddSingleton<DeltaReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeltaReader>());
     }
 
     public static void MapLiveModule(this WebApplication app)
