@@ -77,7 +77,7 @@ public sealed class OfflineAnswersTests
         JsonElement[] answers = await AnswersAsync(api, question);
         Assert.That(answers, Has.Length.EqualTo(1));
         var text = answers[0].GetProperty("text").GetString();
-        Assert.That(text, Does.Contain("No language model is configured").And.Contain("Llm:Provider").And.Contain("Llm:Endpoint"));
+        Assert.That(text, Does.Contain("No language model is configured").And.Contain("Llm:Provider").And.Contain("Llm:Endpoint").And.Contain("Llm:ModelPath"));
         Assert.That(answers[0].GetProperty("author").GetProperty("model").GetString(), Is.EqualTo("offline"));
         Assert.That((await api.GetJsonAsync($"/api/questions/{question}")).GetProperty("answerCount").GetInt32(), Is.EqualTo(1));
     }

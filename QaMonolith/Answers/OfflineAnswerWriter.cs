@@ -74,6 +74,7 @@ internal sealed class OfflineAnswerWriter(NpgsqlDataSource dataSource, LlmOption
 
     private static string Notice(string course) =>
         $"No language model is configured on this site, and no earlier discussion in {course} matches this question, so there is no automatic answer yet. "
-        + "To have a model answer, set Llm:Provider=OpenAI with Llm:Endpoint (for example http://localhost:11434/v1 for Ollama) and Llm:Model, "
-        + "or Llm:Provider=LlmApi with Llm:Endpoint; the README shows both.";
+        + "To have a model answer, set Llm:Provider=Local with Llm:ModelPath (a GGUF model file, run inside the app), "
+        + "Llm:Provider=OpenAI with Llm:Endpoint (for example http://localhost:11434/v1 for Ollama) and Llm:Model, "
+        + "or Llm:Provider=LlmApi with Llm:Endpoint; the README shows each.";
 }
