@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using QaMonolith.Tests.Infrastructure;
 
 namespace QaMonolith.Tests.Answers;
@@ -13,32 +12,18 @@ public sealed class RunScriptModelTests
     public async Task ModelThatIsNoFile_StopsRunShAtOnce_NamingIt(string how)
     {
         var missing = Path.Combine(Path.GetTempPath(), $"no-such-model-{Guid.NewGuid():N}.gguf");
-        var start = new ProcessStartInfo("bash", [Path.Combine(Repo.Root, "scripts", "run.sh")])
+        string[] arguments = how switch
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            "--model" => ["--model", missing],
+            "--model=" => [$"--model={missing}"],
+            _ => [],
         };
-        switch (how)
-        {
-            case "--model":
-                start.ArgumentList.Add("--model");
-                start.ArgumentList.Add(missing);
-                break;
-            case "--model=":
-                start.ArgumentList.Add($"--model={missing}");
-                break;
-            default:
-                start.Environment["QA_MODEL"] = missing;
-                break;
-        }
+        var environment = how == "QA_MODEL" ? new Dictionary<string, string> { ["QA_MODEL"] = missing } : null;
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var run = await Command.RunAsync("bash", [Path.Combine(Repo.Root, "scripts", "run.sh"), .. arguments], environment: environment);
 
-        Assert.That(process.ExitCode, Is.EqualTo(1));
-        Assert.That(await stderr, Does.Contain($"model file {missing} not found"));
-        Assert.That(await stdout, Does.Not.Contain("QaMonolith:"), "nothing was started");
+        Assert.That(run.ExitCode, Is.EqualTo(1));
+        Assert.That(run.Stderr, Does.Contain($"model file {missing} not found"));
+        Assert.That(run.Stdout, Does.Not.Contain("QaMonolith:"), "nothing was started");
     }
 }

@@ -13,9 +13,12 @@ internal static class StreamingAssertions
     /// The id the next question of this app's database will get, so a socket can watch it before it is asked (the
     /// tiny model answers within milliseconds of the ask). Safe because nothing else in the fixture asks meanwhile.
     /// </summary>
-    public static async Task<long> NextQuestionIdAsync(QaApp app)
+    public static Task<long> NextQuestionIdAsync(QaApp app) => NextQuestionIdAsync(app.PostgresConnectionString);
+
+    /// <inheritdoc cref="NextQuestionIdAsync(QaApp)"/>
+    public static async Task<long> NextQuestionIdAsync(string database)
     {
-        await using var connection = new NpgsqlConnection(app.PostgresConnectionString);
+        await using var connection = new NpgsqlConnection(database);
         var (last, called) = await connection.QuerySingleAsync<(long, bool)>(
             "select last_value, is_called from questions_id_seq");
         return called ? last + 1 : last;

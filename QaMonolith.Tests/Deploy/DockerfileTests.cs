@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using QaMonolith.Tests.Infrastructure;
 
@@ -114,10 +113,5 @@ public sealed class DockerfileTests
         return exec[2];
     }
 
-    private static async Task<int> ExitCodeAsync(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardError = true })!;
-        await process.WaitForExitAsync();
-        return process.ExitCode;
-    }
+    private static async Task<int> ExitCodeAsync(string command) => (await Command.RunAsync("bash", ["-c", command])).ExitCode;
 }

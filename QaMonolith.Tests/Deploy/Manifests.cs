@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using QaMonolith.Tests.Infrastructure;
@@ -83,34 +82,7 @@ internal static class Manifests
         .Select(dir => Path.Combine(dir, "kubectl"))
         .FirstOrDefault(File.Exists);
 
-    private static async Task<string> RenderAsync(string folder)
-    {
-        var start = new ProcessStartInfo(Kubectl!, ["kustomize", folder])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw new InvalidOperationException($"kubectl kustomize {folder} did not finish within 60 s");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kubectl kustomize {folder} failed ({process.ExitCode}): {await stderr}");
-        }
-
-        return await stdout;
-    }
+    private static Task<string> RenderAsync(string folder) => Command.OutputAsync(Kubectl!, ["kustomize", folder], timeout: TimeSpan.FromSeconds(60));
 }
 
 internal static class DictionaryExtensions

@@ -76,9 +76,7 @@ public sealed class SplitProcessTests
         Assert.That(answers.Output, Does.Contain("QaMonolith modules enabled: Answers").And.Not.Contain("Answers, Live"));
 
         // Watching the question before it is asked (nothing else asks in this database), so its deltas are seen too.
-        await using var db = new NpgsqlConnection(_database);
-        var next = await db.QuerySingleAsync<(long Last, bool Called)>("select last_value, is_called from questions_id_seq");
-        var expected = next.Called ? next.Last + 1 : next.Last;
+        var expected = await StreamingAssertions.NextQuestionIdAsync(_database);
         await using var socket = await LiveClient.ConnectAsync(live.Http.BaseAddress!, $"topics=course:{Course},question:{expected}");
         using var client = new ApiClient(api.Http);
         var question = await client.AskAsync(Course, "Why does a B-tree stay shallow?", ApiClient.NewUser());

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace QaMonolith.Tests.Infrastructure;
@@ -134,30 +133,12 @@ internal static partial class ImageBuild
         }
     }
 
-    private static async Task RunAsync(string command, string workDir, Dictionary<string, string> env)
-    {
-        var start = new ProcessStartInfo("bash", ["-c", command])
+    private static Task RunAsync(string command, string workDir, Dictionary<string, string> env) =>
+        Command.OutputAsync("bash", ["-c", command], workDir, new Dictionary<string, string>(env)
         {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in env)
-        {
-            start.Environment[key] = value;
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"RUN {command} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-        }
-    }
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+        });
 
     /// <summary>Every package an <c>apt-get install</c> RUN adds is installed here; any other RUN is not understood.</summary>
     private static async Task AssertInstalledAsync(string command)
@@ -170,10 +151,8 @@ internal static partial class ImageBuild
 
         foreach (var package in install.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith('-')))
         {
-            using var process = Process.Start(new ProcessStartInfo("dpkg-query", ["-W", "-f=${Status}", package]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var status = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (!status.Contains("install ok installed", StringComparison.Ordinal))
+            var status = await Command.RunAsync("dpkg-query", ["-W", "-f=${Status}", package]);
+            if (!status.Stdout.Contains("install ok installed", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"the image installs {package}, which this machine lacks; run scripts/services.sh install");
             }

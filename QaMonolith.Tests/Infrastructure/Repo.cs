@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace QaMonolith.Tests.Infrastructure;
 
 internal static class Repo
@@ -25,20 +23,9 @@ internal static class Repo
     /// <summary>Runs scripts/services.sh with the given verb; returns its stdout, fails the test with its stderr.</summary>
     public static async Task<string> ServicesAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Scripts, "services.sh"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"services.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        }
-
-        return (await stdout).Trim();
+        var result = await Command.RunAsync("bash", [Path.Combine(Scripts, "services.sh"), .. args]);
+        return result.ExitCode == 0
+            ? result.Stdout.Trim()
+            : throw new InvalidOperationException($"services.sh {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
     }
 }

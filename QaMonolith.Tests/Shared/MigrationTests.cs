@@ -72,8 +72,8 @@ public sealed class MigrationTests
             """);
 
         var (first, next, parameters) = endpoints == nameof(QuestionEndpoints)
-            ? (QuestionEndpoints.FirstPageSql, QuestionEndpoints.NextPageSql, (object)new { CourseId = 1L, Take = 21, LastActivityAt = DateTime.UtcNow.AddMinutes(-10), Id = 2500L })
-            : (AnswerEndpoints.FirstPageSql, AnswerEndpoints.NextPageSql, new { QuestionId = 1L, Take = 21, LastActivityAt = DateTime.UtcNow.AddMinutes(-10), Id = 2500L });
+            ? (QuestionEndpoints.FirstPageSql, QuestionEndpoints.NextPageSql, (object)new { ParentId = 1L, Take = 21, LastActivityAt = DateTime.UtcNow.AddMinutes(-10), Id = 2500L })
+            : (AnswerEndpoints.FirstPageSql, AnswerEndpoints.NextPageSql, new { ParentId = 1L, Take = 21, LastActivityAt = DateTime.UtcNow.AddMinutes(-10), Id = 2500L });
 
         foreach (var sql in new[] { first, next })
         {

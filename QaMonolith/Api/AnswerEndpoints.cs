@@ -12,14 +12,14 @@ internal static class AnswerEndpoints
 
     internal const string FirstPageSql = $"""
         select {Columns} from answers
-        where question_id = @QuestionId
+        where question_id = @ParentId
         order by last_activity_at desc, id desc
         limit @Take
         """;
 
     internal const string NextPageSql = $"""
         select {Columns} from answers
-        where question_id = @QuestionId and (last_activity_at, id) < (@LastActivityAt, @Id)
+        where question_id = @ParentId and (last_activity_at, id) < (@LastActivityAt, @Id)
         order by last_activity_at desc, id desc
         limit @Take
         """;
@@ -99,11 +99,8 @@ internal static class AnswerEndpoints
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken));
         }
 
-        // Every page of the list is cached under its scope, so the write that changes the list drops them all.
-        var rows = await cache.GetOrLoadAsync(CacheScopes.QuestionAnswers(id), list.After is null ? "" : $"{list.Limit}:{cursor}", ct => ListRequest.UnlessParentMissingAsync(
-            list.After is { } after
-                ? LoadAsync(db, NextPageSql, new { QuestionId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, ct)
-                : LoadAsync(db, FirstPageSql, new { QuestionId = id, Take = ListRequest.CachedRows }, ct), QuestionExists), rows => rows.Count + 1, cancellationToken);
+        var rows = await list.RowsAsync(cache, CacheScopes.QuestionAnswers(id), FirstPageSql, NextPageSql, (sql, parameters, ct) => LoadAsync(db, sql, parameters, ct),
+            QuestionExists, cancellationToken);
         if (rows is null)
         {
             return Problems.NotFound("question", id);

@@ -14,14 +14,14 @@ internal static class QuestionEndpoints
 
     internal const string FirstPageSql = $"""
         select {Columns} from questions
-        where course_id = @CourseId
+        where course_id = @ParentId
         order by last_activity_at desc, id desc
         limit @Take
         """;
 
     internal const string NextPageSql = $"""
         select {Columns} from questions
-        where course_id = @CourseId and (last_activity_at, id) < (@LastActivityAt, @Id)
+        where course_id = @ParentId and (last_activity_at, id) < (@LastActivityAt, @Id)
         order by last_activity_at desc, id desc
         limit @Take
         """;
@@ -73,11 +73,8 @@ internal static class QuestionEndpoints
 
         var id = list.ParentId;
         Task<bool> CourseExists() => CourseEndpoints.ExistsAsync(db, cache, id, cancellationToken);
-        // Every page of the list is cached under its scope, so the write that changes the list drops them all.
-        var rows = await cache.GetOrLoadAsync(CacheScopes.CourseQuestions(id), list.After is null ? "" : $"{list.Limit}:{cursor}", ct => ListRequest.UnlessParentMissingAsync(
-            list.After is { } after
-                ? LoadAsync(db, NextPageSql, new { CourseId = id, after.LastActivityAt, after.Id, Take = list.Limit + 1 }, ct)
-                : LoadAsync(db, FirstPageSql, new { CourseId = id, Take = ListRequest.CachedRows }, ct), CourseExists), rows => rows.Count + 1, cancellationToken);
+        var rows = await list.RowsAsync(cache, CacheScopes.CourseQuestions(id), FirstPageSql, NextPageSql, (sql, parameters, ct) => LoadAsync(db, sql, parameters, ct),
+            CourseExists, cancellationToken);
         if (rows is null)
         {
             return Problems.NotFound("course", id);
