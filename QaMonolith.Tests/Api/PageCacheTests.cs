@@ -12,14 +12,15 @@ public sealed class PageCacheTests
 {
     private ConnectionMultiplexer _redis = null!;
     private PageCache _cache = null!;
+    private RedisKeys _keys = null!;
     private int _loads;
 
     [SetUp]
     public async Task StartAsync()
     {
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.Redis.ConnectionString);
-        var keys = new RedisKeys(Options.Create(new RedisOptions { KeyPrefix = $"cache:{Guid.NewGuid():N}:" }));
-        _cache = new PageCache(_redis, keys, Options.Create(new ApiOptions()), TimeProvider.System, NullLogger<PageCache>.Instance);
+        _keys = new RedisKeys(Options.Create(new RedisOptions { KeyPrefix = $"cache:{Guid.NewGuid():N}:" }));
+        _cache = new PageCache(_redis, _keys, Options.Create(new ApiOptions()), TimeProvider.System, NullLogger<PageCache>.Instance);
         await _cache.StartAsync(CancellationToken.None);
         _loads = 0;
     }
@@ -50,7 +51,7 @@ public sealed class PageCacheTests
         var before = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = _cache.GetOrLoadAsync("course:1", "page2", Held(before), _ => 1, CancellationToken.None).AsTask();
 
-        await _cache.InvalidateAsync("course:1");
+        await InvalidateAndHearTheEchoAsync("course:1");
         // Bounded: joining the held older load would wait for ever.
         var second = await GetAsync("course:1", "after the write", "page2").WaitAsync(TimeSpan.FromSeconds(5));
         before.SetResult("before the write");
@@ -89,6 +90,27 @@ public sealed class PageCacheTests
         Assert.That(async () => await leaving, Throws.InstanceOf<OperationCanceledException>());
         Assert.That(await staying, Is.EqualTo("page"));
         Assert.That(_loads, Is.EqualTo(1));
+    }
+
+    /// <summary>
+    /// Drops the scope, then waits until the cache has also handled its own published copy of the drop (which
+    /// drops it once more): a handler on the same multiplexer and channel, added after the cache's, runs after it.
+    /// Otherwise that echo could land between a test's load and its next read.
+    /// </summary>
+    private async Task InvalidateAndHearTheEchoAsync(string scope)
+    {
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var channel = _keys.Channel(QaMonolith.Shared.Contracts.CacheScopes.Channel);
+        var subscriber = _redis.GetSubscriber();
+        await subscriber.SubscribeAsync(channel, (_, message) =>
+        {
+            if (message == scope)
+            {
+                heard.TrySetResult();
+            }
+        });
+        await _cache.InvalidateAsync(scope);
+        await heard.Task.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     private Func<CancellationToken, Task<string?>> Held(TaskCompletionSource<string> gate) => async _ =>

@@ -93,10 +93,10 @@ internal static class AnswerEndpoints
         }
 
         var id = list.ParentId;
-        async Task<bool> QuestionExists()
+        async Task<bool> QuestionExists(CancellationToken ct)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: cancellationToken));
+            await using var connection = await db.OpenConnectionAsync(ct);
+            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(QuestionExistsSql, new { Id = id }, cancellationToken: ct));
         }
 
         var rows = await list.RowsAsync(cache, CacheScopes.QuestionAnswers(id), FirstPageSql, NextPageSql, (sql, parameters, ct) => LoadAsync(db, sql, parameters, ct),

@@ -94,14 +94,10 @@ internal sealed class PageCache : IHostedService, IDisposable
         var tick = Volatile.Read(ref _clock);
         var mine = new Flight(tick, LoadAsync(scope, cacheKey, tick, load, sizeOf));
         _flights[cacheKey] = mine;
-        try
-        {
-            return (T?)await mine.Value.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            _flights.TryRemove(new KeyValuePair<string, Flight>(cacheKey, mine));
-        }
+        // The flight ends with its load, not with its first reader, who may give up while others still wait.
+        _ = mine.Value.ContinueWith(_ => _flights.TryRemove(new KeyValuePair<string, Flight>(cacheKey, mine)), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return (T?)await mine.Value.WaitAsync(cancellationToken);
     }
 
     private async Task<object?> LoadAsync<T>(string scope, string cacheKey, long tick, Func<CancellationToken, Task<T?>> load, Func<T, int> sizeOf)

@@ -60,16 +60,17 @@ internal sealed record ListRequest(long ParentId, int Limit, Cursor? After, Guid
     /// The rows of the page asked for, from the cache of the list's <paramref name="scope"/>: the first page as its
     /// first <see cref="CachedRows"/> rows (they serve every limit), a cursor page under its limit and position.
     /// Every page sits under the scope, so the write that changes the list drops them all. Both queries take
-    /// @ParentId and @Take, the next page also @LastActivityAt and @Id. Null when the parent does not exist.
+    /// @ParentId and @Take, the next page also @LastActivityAt and @Id. Null when the parent does not exist. Both
+    /// callbacks get the load's token, not a reader's: the load may be shared by readers that came later.
     /// </summary>
     public ValueTask<IReadOnlyList<T>?> RowsAsync<T>(
         PageCache cache, string scope, string firstPageSql, string nextPageSql,
-        Func<string, object, CancellationToken, Task<IReadOnlyList<T>>> load, Func<Task<bool>> parentExists, CancellationToken cancellationToken) =>
+        Func<string, object, CancellationToken, Task<IReadOnlyList<T>>> load, Func<CancellationToken, Task<bool>> parentExists, CancellationToken cancellationToken) =>
         After is { } after
             ? cache.GetOrLoadAsync(scope, $"{Limit}:{after.LastActivityAt.Ticks}:{after.Id}", ct => UnlessParentMissingAsync(
-                load(nextPageSql, new { ParentId, after.LastActivityAt, after.Id, Take = Limit + 1 }, ct), parentExists), rows => rows.Count + 1, cancellationToken)
+                load(nextPageSql, new { ParentId, after.LastActivityAt, after.Id, Take = Limit + 1 }, ct), () => parentExists(ct)), rows => rows.Count + 1, cancellationToken)
             : cache.GetOrLoadAsync(scope, ct => UnlessParentMissingAsync(
-                load(firstPageSql, new { ParentId, Take = CachedRows }, ct), parentExists), rows => rows.Count + 1, cancellationToken);
+                load(firstPageSql, new { ParentId, Take = CachedRows }, ct), () => parentExists(ct)), rows => rows.Count + 1, cancellationToken);
 
     /// <summary>
     /// <paramref name="rows"/>, or null when they are empty because the parent does not exist: an empty list of a

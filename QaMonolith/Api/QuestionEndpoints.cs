@@ -72,7 +72,7 @@ internal static class QuestionEndpoints
         }
 
         var id = list.ParentId;
-        Task<bool> CourseExists() => CourseEndpoints.ExistsAsync(db, cache, id, cancellationToken);
+        Task<bool> CourseExists(CancellationToken ct) => CourseEndpoints.ExistsAsync(db, cache, id, ct);
         var rows = await list.RowsAsync(cache, CacheScopes.CourseQuestions(id), FirstPageSql, NextPageSql, (sql, parameters, ct) => LoadAsync(db, sql, parameters, ct),
             CourseExists, cancellationToken);
         if (rows is null)
