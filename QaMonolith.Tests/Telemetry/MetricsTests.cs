@@ -31,9 +31,12 @@ public sealed class MetricsTests
         var questionId = await AskAsync(api, "Why does a hash join need memory?");
         await WaitForAnswersAsync(api, questionId, 3);
 
+        // The group and outbox gauges are polled readings (Telemetry:GaugeInterval): wait for one taken after the
+        // worker read and acked, not one from before its first read (no consumer yet, the entry still unread).
         var scrape = await WaitForAsync(api, s =>
             s.Value("qa_questions_pending", ("group", "answers")) == 0 && s.Value("qa_outbox_pending") == 0
-            && s.Value("qa_answers_generated_total") == 3);
+            && s.Value("qa_answers_generated_total") == 3
+            && s.Value("qa_questions_lag", ("group", "answers")) == 0 && s.Value("qa_questions_consumers", ("group", "answers")) >= 1);
         var generated = (("provider", "OpenAI"), ("model", "fake-model"));
         Assert.Multiple(() =>
         {
